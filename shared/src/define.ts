@@ -20,6 +20,12 @@ export interface MethodAnnotations {
 }
 
 /**
+ * The request fields of an input type. zod types an empty `z.object({})` as `Record<string, never>`,
+ * which no object with a `method` key satisfies, so such inputs contribute no fields.
+ */
+export type RequestFields<T> = string extends keyof T ? object : T;
+
+/**
  * One operation of the gateway, declared once. The tRPC router, the MCP tools, the JSON proxy, the proxy
  * documentation and the OpenAPI document are all derived from these entries.
  *
@@ -49,7 +55,7 @@ export interface MethodDefinition<
   /** MCP tool annotations, all four set. */
   annotations: MethodAnnotations;
   /** A sample request body: `method` plus the input fields, as a script posts it to the proxy. */
-  example: { method: Name } & z.input<Input>;
+  example: { method: Name } & RequestFields<z.input<Input>>;
   /** The result of {@link example} (a plausible one). */
   exampleResult: z.input<Output>;
 }

@@ -106,6 +106,12 @@ export interface GetRecordsOptions {
   limit?: number;
   /** Include `manualSort` and `gristHelper_*` columns. */
   hidden?: boolean;
+  /**
+   * Keyset paging: only rows with `id > afterId`, in id order (combine with `limit`, not with `sort`).
+   * Not a Grist query parameter; backends implement it natively (the embedded engine in SQL, the HTTP
+   * backend through a `filter` on ids found with `/sql`).
+   */
+  afterId?: number;
 }
 
 /** Options of writes that take string values (`?noparse=`). */

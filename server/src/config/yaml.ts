@@ -4,7 +4,7 @@
  * YAML's type guessing would otherwise corrupt ids and secrets. Empty values, `~` and `null` become
  * `null`.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
+import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
 
 /** A config tree: mappings, lists, strings and nulls only. */
@@ -13,11 +13,18 @@ export type YamlTree = string | null | YamlTree[] | { [key: string]: YamlTree };
 /** Result of {@link readYaml}: the tree, or the syntax problems (with line and column). */
 export type YamlResult = { ok: true; value: YamlTree } | { ok: false; problems: string[] };
 
+/** Syntax errors reported before the rest are summarised as a count. */
+const MAX_SYNTAX_ERRORS = 3;
+
 /** Parses `text` (one YAML document) into a {@link YamlTree}. */
 export function readYaml(text: string): YamlResult {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
   if (doc.errors.length > 0) {
-    return { ok: false, problems: doc.errors.map((e) => `YAML syntax: ${describeYamlError(e.message, e.linePos?.[0])}`) };
+    // One syntax error usually cascades into many; the first few are what a user can act on.
+    const shown = doc.errors.slice(0, MAX_SYNTAX_ERRORS).map((e) => `YAML syntax: ${describeYamlError(e.message, lineCounter.linePos(e.pos[0]))}`);
+    if (doc.errors.length > MAX_SYNTAX_ERRORS) shown.push(`YAML syntax: ${doc.errors.length - MAX_SYNTAX_ERRORS} more errors after these`);
+    return { ok: false, problems: shown };
   }
   const problems: string[] = [];
   const value = toTree(doc, doc.contents, problems);
@@ -29,7 +36,8 @@ function describeYamlError(message: string, pos: { line: number; col: number } |
   // line so a secret further along the file is not echoed.
   const first = message.split('\n')[0] ?? message;
   const where = pos ? ` (line ${pos.line}, column ${pos.col})` : '';
-  return first.replace(/ at line \d+, column \d+:?$/, '') + where;
+  // Messages like `Unexpected scalar token in YAML stream: "abc"` quote the source text: drop the quote.
+  return first.replace(/ at line \d+, column \d+:?$/, '').replace(/: ".*"$/, '') + where;
 }
 
 function toTree(doc: Document, node: unknown, problems: string[]): YamlTree {

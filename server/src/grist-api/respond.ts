@@ -8,10 +8,10 @@ import { GristError } from '../backend/errors.js';
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** A JSON response. `body` undefined is sent as the JSON literal `null` (Grist's answer to most writes). */
-export function jsonResponse(body: unknown, status = 200, extraHeaders?: Record<string, string>): Response {
+export function jsonResponse(body: unknown, status = 200, extraHeaders?: Record<string, string>, noCache = true): Response {
   return new Response(JSON.stringify(body === undefined ? null : body), {
     status,
-    headers: { 'content-type': JSON_CONTENT_TYPE, 'cache-control': 'no-cache', ...extraHeaders },
+    headers: { 'content-type': JSON_CONTENT_TYPE, ...(noCache ? { 'cache-control': 'no-cache' } : {}), ...extraHeaders },
   });
 }
 

@@ -1,0 +1,7 @@
+/**
+ * `npm run bench`: every benchmark, figures measured side by side in one run.
+ * Not a test: nothing here fails on a number; it prints what it measured.
+ */
+import { benchGateway } from './gateway.js';
+
+await benchGateway();

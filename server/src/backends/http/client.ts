@@ -1,0 +1,252 @@
+/**
+ * A small client for one Grist document's REST API: base URL, `Authorization: Bearer`, optional `Host`
+ * override, per-attempt timeouts, bounded concurrency and retries of idempotent requests.
+ *
+ * Every failure becomes a {@link GristError}: Grist's own status, `error` text and `details` when it
+ * answered, or 503/504 naming the server when it could not be reached. The API key is only ever placed in
+ * the Authorization header; no message built here contains it.
+ */
+import { GristError } from '../../backend/errors.js';
+import { Semaphore } from './chunks.js';
+import { defaultRetryPolicy, isIdempotent, isRetryableStatus, retryDelayMs, sleep, type RetryPolicy } from './retry.js';
+import { fetchTransport, nodeTransport, type Transport, type TransportResponse } from './transport.js';
+
+/** Settings of a {@link GristClient}. */
+export interface GristClientOptions {
+  /** Grist server base, e.g. `https://grist.example.com` or `http://127.0.0.1:8484/o/team`. */
+  url: string;
+  docId: string;
+  apiKey: string;
+  /** Sent as the `Host` header instead of the URL's host (not possible with a custom `fetch`). */
+  hostHeader?: string | undefined;
+  /** Per attempt, until the answer is read (downloads: until the headers arrive). Default 30000. */
+  timeoutMs?: number | undefined;
+  /** Requests in flight at once for this document. Default 4. */
+  maxInFlight?: number | undefined;
+  /** Retries of idempotent requests on 429/503/connection errors. Default 3. */
+  retries?: number | undefined;
+  /** First backoff in ms (doubles per retry, jittered). Default 250. */
+  retryBaseDelayMs?: number | undefined;
+  /** Use this instead of node:http (then `hostHeader` is ignored). */
+  fetch?: typeof fetch | undefined;
+}
+
+/** What to send. */
+export interface RequestSpec {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  /** Path below `/api/docs/{docId}`, with ids already encoded (see {@link seg}). */
+  path: string;
+  query?: Record<string, string | undefined> | undefined;
+  /** A JSON body, already serialized (chunked writes build it by joining). */
+  jsonText?: string | undefined;
+  /** A raw body with its content type (multipart uploads). */
+  raw?: { body: Uint8Array; contentType: string } | undefined;
+  /** Overrides the method-based idempotency rule (e.g. a rename must not be repeated). */
+  idempotent?: boolean | undefined;
+}
+
+/** URL-encodes one path segment (table, column or attachment id). */
+export function seg(id: string | number): string {
+  return encodeURIComponent(String(id));
+}
+
+/** Connection errors: the request never reached Grist, so it was not applied. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** The client of one document. */
+export class GristClient {
+  /** The server as shown in messages: no credentials, no query. */
+  readonly server: string;
+  readonly #docBase: string;
+  readonly #headers: Record<string, string>;
+  readonly #timeoutMs: number;
+  readonly #retry: RetryPolicy;
+  readonly #slots: Semaphore;
+  readonly #transport: Transport;
+
+  constructor(options: GristClientOptions) {
+    let base: URL;
+    try {
+      base = new URL(options.url);
+    } catch {
+      throw new GristError(400, `invalid Grist server URL: ${JSON.stringify(redactUrl(options.url))}`, undefined, { kind: 'unavailable' });
+    }
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+      throw new GristError(400, `Grist server URL must be http or https, got ${base.protocol}`, undefined, { kind: 'unavailable' });
+    }
+    const basePath = base.pathname.replace(/\/+$/, '');
+    this.server = `${base.protocol}//${base.host}${basePath}`;
+    this.#docBase = `${base.protocol}//${base.host}${basePath}/api/docs/${seg(options.docId)}`;
+    this.#headers = { accept: 'application/json' };
+    if (options.apiKey) this.#headers['authorization'] = `Bearer ${options.apiKey}`;
+    if (options.hostHeader && !options.fetch) this.#headers['host'] = options.hostHeader;
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#retry = {
+      ...defaultRetryPolicy,
+      retries: options.retries ?? defaultRetryPolicy.retries,
+      baseDelayMs: options.retryBaseDelayMs ?? defaultRetryPolicy.baseDelayMs,
+    };
+    this.#slots = new Semaphore(options.maxInFlight ?? 4);
+    this.#transport = options.fetch ? fetchTransport(options.fetch) : nodeTransport(base);
+  }
+
+  /** Requests currently in flight (for tests and metrics). */
+  get inFlight(): number {
+    return this.#slots.active;
+  }
+
+  /** Sends a request and returns the parsed JSON answer (`null` for Grist's empty successes). */
+  async json(spec: RequestSpec): Promise<unknown> {
+    return this.#send(spec, async (res) => {
+      const text = await res.text();
+      if (text === '') return null;
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        throw new GristError(502, `Grist server ${this.server} sent an answer that is not JSON for ${spec.method} ${spec.path}`, undefined, {
+          kind: 'unavailable',
+        });
+      }
+    });
+  }
+
+  /** Sends a request and returns the successful response with its body unread (downloads). */
+  async raw(spec: RequestSpec): Promise<TransportResponse> {
+    return this.#send(spec, async (res) => res);
+  }
+
+  /** Releases pooled connections. */
+  close(): void {
+    this.#transport.close();
+  }
+
+  async #send<T>(spec: RequestSpec, read: (res: TransportResponse) => Promise<T>): Promise<T> {
+    const url = new URL(this.#docBase + spec.path);
+    for (const [key, value] of Object.entries(spec.query ?? {})) if (value !== undefined) url.searchParams.set(key, value);
+    const headers = { ...this.#headers };
+    let body: Uint8Array | undefined;
+    if (spec.raw) {
+      body = spec.raw.body;
+      headers['content-type'] = spec.raw.contentType;
+    } else if (spec.jsonText !== undefined) {
+      body = Buffer.from(spec.jsonText, 'utf8');
+      headers['content-type'] = 'application/json';
+    }
+    const idempotent = spec.idempotent ?? isIdempotent(spec.method, spec.path);
+    const what = `${spec.method} ${spec.path}`;
+
+    for (let attempt = 0; ; attempt++) {
+      const canRetry = idempotent && attempt < this.#retry.retries;
+      const release = await this.#slots.acquire();
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, this.#timeoutMs);
+      let res: TransportResponse;
+      try {
+        res = await this.#transport.send({ method: spec.method, url, headers, body, signal: controller.signal });
+      } catch (err) {
+        clearTimeout(timer);
+        release();
+        if (timedOut) throw this.#timeoutError(what);
+        const code = errorCode(err);
+        if (canRetry) {
+          await sleep(retryDelayMs(this.#retry, attempt));
+          continue;
+        }
+        throw this.#unavailableError(what, code, idempotent, attempt);
+      }
+      try {
+        if (res.status >= 200 && res.status < 300) {
+          const result = await read(res);
+          return result;
+        }
+        if (canRetry && isRetryableStatus(res.status)) {
+          res.discard();
+          clearTimeout(timer);
+          release(); // do not hold a slot while backing off
+          await sleep(retryDelayMs(this.#retry, attempt, res.header('retry-after')));
+          continue;
+        }
+        throw await this.#httpError(res, what, attempt);
+      } catch (err) {
+        if (timedOut && !(err instanceof GristError)) throw this.#timeoutError(what);
+        throw err;
+      } finally {
+        // A download keeps its body open; its timer stops once the headers are in (documented above).
+        clearTimeout(timer);
+        release();
+      }
+    }
+  }
+
+  async #httpError(res: TransportResponse, what: string, attempt: number): Promise<GristError> {
+    let text = '';
+    try {
+      text = await res.text();
+    } catch {
+      // The body is only used for the message; the status alone still says what happened.
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    const tries = attempt > 0 ? ` (after ${attempt + 1} attempts)` : '';
+    const extra = res.status === 503 || res.status === 429 ? { kind: 'unavailable' as const } : undefined;
+    if (isErrorBody(parsed)) {
+      const details = isPlainObject(parsed.details) ? parsed.details : undefined;
+      const message = tries && extra ? `${parsed.error}${tries}` : parsed.error;
+      return new GristError(res.status, message, details, extra);
+    }
+    const snippet = text.trim().slice(0, 200);
+    return new GristError(
+      res.status,
+      `Grist server ${this.server} answered HTTP ${res.status} to ${what}${tries}${snippet ? `: ${snippet}` : ''}`,
+      undefined,
+      extra,
+    );
+  }
+
+  #timeoutError(what: string): GristError {
+    return new GristError(504, `Grist server ${this.server} did not answer ${what} within ${this.#timeoutMs} ms`, undefined, {
+      kind: 'timeout',
+    });
+  }
+
+  #unavailableError(what: string, code: string, idempotent: boolean, attempt: number): GristError {
+    const tries = attempt > 0 ? ` after ${attempt + 1} attempts` : '';
+    const maybeApplied = !idempotent && !NOT_SENT_CODES.has(code) ? '; the request may or may not have been applied' : '';
+    return new GristError(503, `Grist server ${this.server} is unreachable (${code}) for ${what}${tries}${maybeApplied}`, undefined, {
+      kind: 'unavailable',
+    });
+  }
+}
+
+function errorCode(err: unknown): string {
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && current; depth++) {
+    if (isPlainObject(current) || current instanceof Error) {
+      const code = (current as { code?: unknown }).code;
+      if (typeof code === 'string') return code;
+      current = (current as { cause?: unknown }).cause;
+    } else break;
+  }
+  return err instanceof Error ? err.message : 'connection error';
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isErrorBody(value: unknown): value is { error: string; details?: unknown } {
+  return isPlainObject(value) && typeof value['error'] === 'string';
+}
+
+/** The URL without user info, for messages. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^/@]*@/, '//');
+}

@@ -1,0 +1,205 @@
+/**
+ * Chunked record writes. A write that fits one request is sent as is, so Grist's answer (and error) reaches
+ * the caller unchanged and the write stays atomic. A larger write is split (see `chunks.ts`); when a chunk
+ * fails, the thrown {@link GristError} keeps Grist's status, text and details, and `extra` says exactly
+ * which rows were written (`writtenIds`) and which request entries were not (`notWritten`), so a script can
+ * resume without duplicates.
+ */
+import { GristError } from '../../backend/errors.js';
+import type { Fields, UpsertOptions, UpsertRecord, UpsertResult, WriteOptions } from '../../backend/types.js';
+import { chunkItems, groupByKeySet, type Chunk } from './chunks.js';
+import { seg, type GristClient } from './client.js';
+import { idsAt, isObject } from './shapes.js';
+
+/** Ids per `POST /records/delete` request (about 100 KB of JSON). */
+const IDS_PER_DELETE = 10_000;
+
+/** Chunked writes of one document. */
+export class RecordWriter {
+  constructor(
+    private readonly client: GristClient,
+    private readonly chunkSize: number,
+    private readonly maxInFlight: number,
+  ) {}
+
+  /** `POST /records` in chunks sent one after the other (ids stay in request order; never retried). */
+  async add(tableId: string, records: { fields?: Fields }[], options: WriteOptions = {}): Promise<number[]> {
+    const path = `/tables/${seg(tableId)}/records`;
+    const query = { noparse: options.noparse ? 'true' : undefined };
+    const chunks = chunkItems(padMissingFields(records, this.chunkSize), indexesOf(records), this.chunkSize);
+    if (chunks.length === 0) chunks.push({ indexes: [], json: [] }); // let Grist refuse an empty list
+    const written: number[] = [];
+    for (const [k, chunk] of chunks.entries()) {
+      try {
+        const answer = await this.client.json({ method: 'POST', path, query, jsonText: envelope('records', chunk) });
+        for (const id of idsAt(answer, 'records', 'number', `POST ${path}`)) written.push(id);
+      } catch (err) {
+        throw partialFailure(err, k, chunks, written, 'added');
+      }
+    }
+    return written;
+  }
+
+  /**
+   * `PATCH /records`, grouped by field-name set (Grist needs one set per request), chunked, at most
+   * `maxInFlight` chunks at once. When one id appears twice the chunks run in order (the later entry must
+   * win, as in Grist).
+   */
+  async update(tableId: string, records: { id: number; fields: Fields }[], options: WriteOptions = {}): Promise<void> {
+    const path = `/tables/${seg(tableId)}/records`;
+    const query = { noparse: options.noparse ? 'true' : undefined };
+    const chunks = groupByKeySet(records, (r) => (isObject(r.fields) ? Object.keys(r.fields) : [])).flatMap((group) =>
+      chunkItems(records, group, this.chunkSize),
+    );
+    if (chunks.length === 0) chunks.push({ indexes: [], json: [] });
+    const parallel = new Set(records.map((r) => r.id)).size === records.length ? this.maxInFlight : 1;
+    await runChunks(chunks, parallel, async (chunk) => {
+      await this.client.json({ method: 'PATCH', path, query, jsonText: envelope('records', chunk) });
+    }, (failed, done) => {
+      const writtenIds = done.flatMap((c) => c.indexes.map((i) => records[i]?.id ?? -1));
+      return { writtenIds, verb: 'updated' };
+    });
+  }
+
+  /** `PUT /records` in chunks, one after the other (later entries may depend on rows added by earlier ones). */
+  async upsert(tableId: string, records: UpsertRecord[], options: UpsertOptions = {}): Promise<UpsertResult> {
+    const path = `/tables/${seg(tableId)}/records`;
+    const query = {
+      noparse: options.noparse ? 'true' : undefined,
+      onmany: options.onmany,
+      noadd: options.noadd ? 'true' : undefined,
+      noupdate: options.noupdate ? 'true' : undefined,
+      allow_empty_require: options.allowEmptyRequire ? 'true' : undefined,
+    };
+    const chunks = chunkItems(records, indexesOf(records), this.chunkSize);
+    if (chunks.length === 0) chunks.push({ indexes: [], json: [] });
+    const result: UpsertResult = { recordIds: [], addRecordIds: [], updateRecordIds: [] };
+    for (const [k, chunk] of chunks.entries()) {
+      try {
+        const answer = await this.client.json({ method: 'PUT', path, query, jsonText: envelope('records', chunk) });
+        const part = upsertAnswer(answer, path);
+        result.recordIds.push(...part.recordIds);
+        result.addRecordIds.push(...part.addRecordIds);
+        result.updateRecordIds.push(...part.updateRecordIds);
+      } catch (err) {
+        throw partialFailure(err, k, chunks, [...new Set(result.recordIds.flat())], 'upserted');
+      }
+    }
+    return result;
+  }
+
+  /** `POST /records/delete` in chunks of 10,000 ids (deleting is idempotent: missing ids are ignored). */
+  async delete(tableId: string, ids: number[]): Promise<void> {
+    const path = `/tables/${seg(tableId)}/records/delete`;
+    const chunks: Chunk[] = [];
+    for (let i = 0; i < ids.length || (i === 0 && ids.length === 0); i += IDS_PER_DELETE) {
+      const part = ids.slice(i, i + IDS_PER_DELETE);
+      chunks.push({ indexes: part.map((_, j) => i + j), json: part.map((id) => JSON.stringify(id)) });
+    }
+    for (const [k, chunk] of chunks.entries()) {
+      try {
+        await this.client.json({ method: 'POST', path, jsonText: `[${chunk.json.join(',')}]`, idempotent: true });
+      } catch (err) {
+        const deleted = chunks.slice(0, k).flatMap((c) => c.indexes.map((i) => ids[i] ?? -1));
+        throw partialFailure(err, k, chunks, deleted, 'deleted');
+      }
+    }
+  }
+}
+
+function indexesOf(items: readonly unknown[]): number[] {
+  return items.map((_, i) => i);
+}
+
+function envelope(key: string, chunk: Chunk): string {
+  return `{"${key}":[${chunk.json.join(',')}]}`;
+}
+
+/**
+ * Grist sends every field named in any record of a request for all of them, `null` where a record lacks it.
+ * Once a write is split that must be done here, or a chunk without the field would get the column default.
+ */
+function padMissingFields(records: { fields?: Fields }[], chunkSize: number): { fields?: Fields }[] {
+  if (records.length <= chunkSize) return records;
+  const all = new Set<string>();
+  for (const r of records) if (isObject(r.fields)) for (const key of Object.keys(r.fields)) all.add(key);
+  if (all.size === 0) return records;
+  return records.map((r) => {
+    const fields = isObject(r.fields) ? r.fields : {};
+    if (Object.keys(fields).length === all.size) return r;
+    const padded: Fields = {};
+    for (const key of all) padded[key] = key in fields ? (fields[key] ?? null) : null;
+    return { ...r, fields: padded };
+  });
+}
+
+function upsertAnswer(answer: unknown, path: string): UpsertResult {
+  if (
+    isObject(answer) &&
+    Array.isArray(answer['recordIds']) &&
+    Array.isArray(answer['addRecordIds']) &&
+    Array.isArray(answer['updateRecordIds'])
+  ) {
+    return answer as unknown as UpsertResult;
+  }
+  throw new GristError(502, `unexpected answer from Grist for PUT ${path}: expected recordIds, addRecordIds, updateRecordIds`);
+}
+
+/**
+ * The error for chunk `k` failing: Grist's error unchanged when nothing was written and the write was one
+ * request; otherwise Grist's status/details with a message saying what was and was not written.
+ */
+function partialFailure(err: unknown, k: number, chunks: Chunk[], writtenIds: number[], verb: string): unknown {
+  if (!(err instanceof GristError)) return err;
+  const notWritten = chunks.slice(k).flatMap((c) => c.indexes);
+  return withProgress(err, chunks.length, [k], writtenIds, notWritten, verb);
+}
+
+function withProgress(err: GristError, total: number, failed: number[], writtenIds: number[], notWritten: number[], verb: string): GristError {
+  const extra = { ...err.extra, writtenIds, notWritten };
+  if (total === 1) return new GristError(err.status, err.message, err.details, extra);
+  const first = notWritten[0] ?? 0;
+  const message =
+    `${err.message} (request ${failed.map((k) => k + 1).join(', ')} of ${total} failed: ${writtenIds.length} records were ${verb} ` +
+    `before it (their ids are in writtenIds), ${notWritten.length} records were not, starting at index ${first} (notWritten))`;
+  return new GristError(err.status, message, err.details, extra);
+}
+
+/**
+ * Runs chunks with at most `parallel` at once; after a failure no new chunk starts, the running ones finish,
+ * and the first error is thrown with the progress made.
+ */
+async function runChunks(
+  chunks: Chunk[],
+  parallel: number,
+  send: (chunk: Chunk) => Promise<void>,
+  progress: (failed: Chunk[], done: Chunk[]) => { writtenIds: number[]; verb: string },
+): Promise<void> {
+  const done: Chunk[] = [];
+  const failed: { index: number; error: unknown }[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (failed.length === 0 && next < chunks.length) {
+      const index = next++;
+      const chunk = chunks[index];
+      if (!chunk) return;
+      try {
+        await send(chunk);
+        done.push(chunk);
+      } catch (error) {
+        failed.push({ index, error });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, chunks.length)) }, worker));
+  const first = failed.sort((a, b) => a.index - b.index)[0];
+  if (!first) return;
+  if (!(first.error instanceof GristError)) throw first.error;
+  const doneSet = new Set(done);
+  const notWritten = chunks.filter((c) => !doneSet.has(c)).flatMap((c) => c.indexes).sort((a, b) => a - b);
+  const { writtenIds, verb } = progress(
+    failed.map((f) => chunks[f.index]).filter((c): c is Chunk => c !== undefined),
+    done,
+  );
+  throw withProgress(first.error, chunks.length, failed.map((f) => f.index), writtenIds, notWritten, verb);
+}

@@ -1,0 +1,261 @@
+/**
+ * Turns config text into a {@link GatewayConfig}: YAML -> `${VAR}` substitution -> zod validation of
+ * every entry -> cross-entry rules. Every problem is collected (each with its path) and reported
+ * together in one {@link ConfigError}, so a user fixes the whole file in one pass.
+ */
+import path from 'node:path';
+import type { z } from 'zod';
+import type { Permission } from '../auth/permissions.js';
+import { sortPermissions } from '../auth/permissions.js';
+import { SESSION_TOKEN_PREFIX, sha256Hex } from '../auth/tokens.js';
+import { substituteEnv } from './env.js';
+import { ConfigError } from './errors.js';
+import { formatPath, problemAt } from './paths.js';
+import type { PathSegment } from './paths.js';
+import { embeddedDocumentSchema, gristApiSchema, gristDocumentSchema, rootSchema, tokenEntrySchema } from './schema.js';
+import type { AgentConfig, DocumentConfig, GatewayConfig, GristApiConfig } from './types.js';
+import { readYaml } from './yaml.js';
+import type { YamlTree } from './yaml.js';
+
+/** Options of {@link parseConfig}. */
+export interface ParseConfigOptions {
+  /** Variables for `${VAR}` substitution (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** Folder that relative paths (`path`, `data_dir`) are resolved against: the config file's folder. */
+  baseDir: string;
+  /** Label of the text in errors and in `GatewayConfig.source` (default `<config>`). */
+  source?: string;
+}
+
+/** Collects problems, dropping those about values whose `${VAR}` could not be substituted (already reported). */
+class Problems {
+  readonly list: string[] = [];
+  constructor(private readonly unresolved: ReadonlySet<string>) {}
+
+  add(at: readonly PathSegment[], message: string): void {
+    this.list.push(problemAt(at, message));
+  }
+
+  /** Adds every zod issue, under `base`; unknown keys become one problem per key, at the key's path. */
+  addZod(base: readonly PathSegment[], error: z.ZodError): void {
+    for (const issue of error.issues) {
+      const at: PathSegment[] = [...base, ...issue.path.map((p) => (typeof p === 'number' ? p : String(p)))];
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) this.add([...at, key], issue.message);
+        continue;
+      }
+      if (this.unresolved.has(formatPath(at))) continue;
+      this.add(at, issue.message);
+    }
+  }
+}
+
+/** True for a YAML mapping. */
+function isMapping(node: YamlTree | undefined): node is { [key: string]: YamlTree } {
+  return typeof node === 'object' && node !== null && !Array.isArray(node);
+}
+
+/** Removes trailing slashes so `${url}/api/...` never has `//`. */
+function trimSlashes(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+/** Validates one `documents:` entry; returns it, or undefined after adding problems. */
+function parseDocument(
+  name: string,
+  node: YamlTree | undefined,
+  baseDir: string,
+  problems: Problems,
+): DocumentConfig | undefined {
+  const at: PathSegment[] = ['documents', name];
+  if (!isMapping(node)) {
+    problems.add(at, 'must be a Grist document (url, doc_id, api_key) or an embedded one (engine: embedded, path)');
+    return undefined;
+  }
+  const engine = node.engine;
+  if (engine === 'embedded') {
+    const parsed = embeddedDocumentSchema.safeParse(node);
+    if (!parsed.success) {
+      problems.addZod(at, parsed.error);
+      return undefined;
+    }
+    return { kind: 'embedded', name, path: path.resolve(baseDir, parsed.data.path) };
+  }
+  if (engine !== undefined && engine !== 'grist') {
+    problems.add([...at, 'engine'], `${JSON.stringify(engine)} is not one of grist, embedded`);
+    return undefined;
+  }
+  if (engine === undefined && !('url' in node) && !('doc_id' in node) && !('api_key' in node)) {
+    const hint = 'path' in node ? ' (an embedded document needs "engine: embedded")' : '';
+    problems.add(at, `is neither a Grist document (url, doc_id, api_key) nor an embedded one (engine: embedded, path)${hint}`);
+    return undefined;
+  }
+  const parsed = gristDocumentSchema.safeParse(node);
+  if (!parsed.success) {
+    problems.addZod(at, parsed.error);
+    return undefined;
+  }
+  const d = parsed.data;
+  const doc: DocumentConfig = { kind: 'grist', name, url: trimSlashes(d.url), docId: d.doc_id, apiKey: d.api_key };
+  if (d.host_header) doc.hostHeader = d.host_header;
+  return doc;
+}
+
+/** Validates `tokens:` (each entry, then duplicates and scope documents); returns the valid agents. */
+function parseTokens(
+  nodes: readonly YamlTree[],
+  documents: ReadonlyMap<string, DocumentConfig>,
+  declared: readonly string[],
+  unresolved: ReadonlySet<string>,
+  problems: Problems,
+): AgentConfig[] {
+  const agents: AgentConfig[] = [];
+  const digestOwner = new Map<string, number>();
+  const nameOwner = new Map<string, number>();
+  const known = declared.length > 0 ? declared.join(', ') : 'none';
+
+  nodes.forEach((node, i) => {
+    const at: PathSegment[] = ['tokens', i];
+    const parsed = tokenEntrySchema.safeParse(node);
+    if (!parsed.success) {
+      problems.addZod(at, parsed.error);
+      // Still check what can be checked below (names, documents) when the entry is a mapping.
+    }
+    const raw = isMapping(node) ? node : undefined;
+    let ok = parsed.success;
+
+    // Exactly one of token / token_sha256.
+    const hasToken = raw !== undefined && raw.token !== undefined;
+    const hasDigest = raw !== undefined && raw.token_sha256 !== undefined;
+    if (raw !== undefined && hasToken === hasDigest) {
+      problems.add(
+        at,
+        hasToken
+          ? 'has both token and token_sha256; keep only one'
+          : 'needs token (the secret) or token_sha256 (its SHA-256 digest, 64 hex characters)',
+      );
+      ok = false;
+    }
+
+    // Session-token prefix is reserved, or a session token could be mistaken for an agent token.
+    if (typeof raw?.token === 'string' && raw.token.startsWith(SESSION_TOKEN_PREFIX)) {
+      problems.add([...at, 'token'], `must not start with "${SESSION_TOKEN_PREFIX}" (reserved for session tokens)`);
+      ok = false;
+    }
+
+    // Duplicate secrets, also between a plain token and the digest of the same token.
+    let digest: string | undefined;
+    if (hasToken !== hasDigest) {
+      if (typeof raw?.token === 'string' && raw.token !== '' && !unresolved.has(formatPath([...at, 'token']))) {
+        digest = sha256Hex(raw.token);
+      } else if (typeof raw?.token_sha256 === 'string' && /^[0-9a-fA-F]{64}$/.test(raw.token_sha256)) {
+        digest = raw.token_sha256.toLowerCase();
+      }
+    }
+    if (digest !== undefined) {
+      const first = digestOwner.get(digest);
+      if (first !== undefined) {
+        problems.add([...at, hasToken ? 'token' : 'token_sha256'], `same token as tokens[${first}] (every agent needs its own token)`);
+        ok = false;
+      } else {
+        digestOwner.set(digest, i);
+      }
+    }
+
+    // Duplicate names.
+    if (typeof raw?.name === 'string' && raw.name !== '') {
+      const first = nameOwner.get(raw.name);
+      if (first !== undefined) {
+        problems.add([...at, 'name'], `duplicate name ${JSON.stringify(raw.name)} (also tokens[${first}])`);
+        ok = false;
+      } else {
+        nameOwner.set(raw.name, i);
+      }
+    }
+
+    // Scope documents must exist, once each.
+    const scopes = new Map<string, Set<Permission>>();
+    const scopeNodes = Array.isArray(raw?.scope) ? raw.scope : [];
+    const seenIn = new Map<string, number>();
+    scopeNodes.forEach((entry, j) => {
+      if (!isMapping(entry) || typeof entry.document !== 'string' || entry.document === '') return;
+      const docAt: PathSegment[] = [...at, 'scope', j, 'document'];
+      if (unresolved.has(formatPath(docAt))) return;
+      const document = entry.document;
+      if (!documents.has(document)) {
+        // A declared but invalid document already has its own problem; don't blame the scope for it.
+        if (!declared.includes(document)) {
+          problems.add(docAt, `unknown document ${JSON.stringify(document)} (known: ${known})`);
+        }
+        ok = false;
+        return;
+      }
+      const earlier = seenIn.get(document);
+      if (earlier !== undefined) {
+        problems.add(docAt, `document ${JSON.stringify(document)} is already listed in tokens[${i}].scope[${earlier}]; merge the permissions there`);
+        ok = false;
+        return;
+      }
+      seenIn.set(document, j);
+    });
+
+    if (!ok || !parsed.success || digest === undefined) return;
+    for (const entry of parsed.data.scope) scopes.set(entry.document, new Set(sortPermissions(entry.permissions)));
+    agents.push({ name: parsed.data.name, tokenSha256: digest, scopes });
+  });
+  return agents;
+}
+
+/**
+ * Parses and validates config text. Throws {@link ConfigError} listing every problem (YAML syntax,
+ * unset variables, invalid or unknown fields, unknown documents in scopes, duplicate tokens or names).
+ * Plain agent tokens are replaced by their SHA-256 digests and not kept.
+ */
+export function parseConfig(text: string, options: ParseConfigOptions): GatewayConfig {
+  const source = options.source ?? '<config>';
+  const env = options.env ?? process.env;
+  const baseDir = path.resolve(options.baseDir);
+
+  const yaml = readYaml(text);
+  if (!yaml.ok) throw new ConfigError(source, yaml.problems);
+
+  const substituted = substituteEnv(yaml.value, env);
+  const problems = new Problems(substituted.unresolved);
+  problems.list.push(...substituted.problems);
+  const tree = substituted.value;
+
+  const root = rootSchema.safeParse(tree ?? undefined);
+  if (tree === null) {
+    problems.add([], 'the file is empty (expected documents: and tokens:)');
+  } else if (!root.success) {
+    problems.addZod([], root.error);
+  }
+  const top = isMapping(tree) ? tree : {};
+
+  // documents (null or absent: none, as an empty mapping would be)
+  const documents = new Map<string, DocumentConfig>();
+  const declared = isMapping(top.documents) ? Object.keys(top.documents) : [];
+  for (const name of declared) {
+    const doc = parseDocument(name, (top.documents as { [key: string]: YamlTree })[name], baseDir, problems);
+    if (doc) documents.set(name, doc);
+  }
+
+  const agents = Array.isArray(top.tokens)
+    ? parseTokens(top.tokens, documents, declared, substituted.unresolved, problems)
+    : [];
+
+  let gristApi: GristApiConfig | undefined;
+  if (top.grist_api !== undefined) {
+    const parsed = gristApiSchema.safeParse(top.grist_api ?? undefined);
+    if (parsed.success) {
+      gristApi = { apiKey: parsed.data.api_key, dataDir: path.resolve(baseDir, parsed.data.data_dir) };
+    } else {
+      problems.addZod(['grist_api'], parsed.error);
+    }
+  }
+
+  if (problems.list.length > 0) throw new ConfigError(source, problems.list);
+  const config: GatewayConfig = { source, documents, agents };
+  if (gristApi) config.gristApi = gristApi;
+  return config;
+}

@@ -1,0 +1,259 @@
+/**
+ * `EmbeddedDocument`: a Grist document kept in one SQLite file, answering like Grist's REST API.
+ *
+ * The class is a thin async facade: each write runs synchronously in one SQLite transaction
+ * ({@link Store.write}), reads use the cached metadata. The modules next to it do the work.
+ */
+import fs from 'node:fs';
+import Database from 'better-sqlite3';
+import { GristError, isGristError } from '../backend/errors.js';
+import type {
+  AttachmentDownload, AttachmentMetadata, AttachmentUpload, CellValue, ColumnFieldsInput, ColumnInfo, Fields,
+  GetRecordsOptions, GristRecord, NewColumn, NewTable, SqlOptions, SqlResult, TableInfo, UpsertOptions, UpsertRecord,
+  UpsertResult, WriteOptions,
+} from '../backend/types.js';
+import type { AddRecordsOptions, ApplyResult, EmbeddedDocumentApi, EngineOptions, PutColumnsOptions, TableInfoWithColumns } from './api.js';
+import { applyUserActions } from './apply.js';
+import * as attachments from './attachments.js';
+import * as columns from './columns.js';
+import { columnInfo } from './meta.js';
+import * as read from './read.js';
+import * as records from './records.js';
+import { checkDocumentFile, configureConnection, createMetadata } from './schema.js';
+import { SqlRunner } from './sql.js';
+import { Store } from './store.js';
+import * as tables from './tables.js';
+import { upsertRecords } from './upsert.js';
+
+function documentError(status: number, message: string): GristError {
+  return new GristError(status, message, undefined, { kind: 'document' });
+}
+
+/** An embedded Grist document. Create with {@link EmbeddedDocument.create} or {@link EmbeddedDocument.open}. */
+export class EmbeddedDocument implements EmbeddedDocumentApi {
+  private readonly store: Store;
+  private sqlRunner: SqlRunner | undefined;
+  private closed = false;
+
+  private constructor(readonly path: string, readonly db: Database.Database, private readonly options: EngineOptions) {
+    this.store = new Store(db);
+  }
+
+  /**
+   * Creates a new document file that looks like a new Grist document: `Table1` with empty formula columns
+   * `A`, `B`, `C` and a hidden `manualSort`. Fails (409) when the file already exists.
+   */
+  static create(path: string, options: EngineOptions = {}): EmbeddedDocument {
+    if (fs.existsSync(path)) { throw documentError(409, `Document file already exists: ${path}`); }
+    const db = new Database(path);
+    try {
+      configureConnection(db);
+      db.transaction(() => {
+        createMetadata(db);
+        tables.createTable(new Store(db), 'Table1', tables.emptyTableColumns(), 500);
+      })();
+    } catch (err) {
+      db.close();
+      fs.rmSync(path, { force: true });
+      throw err;
+    }
+    return new EmbeddedDocument(path, db, options);
+  }
+
+  /** Opens an existing document file: 404 when it is missing, 500 when it is not an embedded document. */
+  static open(path: string, options: EngineOptions = {}): EmbeddedDocument {
+    if (!fs.existsSync(path)) { throw documentError(404, `Document file not found: ${path}`); }
+    let db: Database.Database;
+    try {
+      db = new Database(path, { fileMustExist: true });
+    } catch (err) {
+      throw documentError(500, `Cannot open document file ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    try {
+      const reason = checkDocumentFile(db);
+      if (reason) { throw documentError(500, `Not a valid Grist document: ${path} (${reason})`); }
+      configureConnection(db);
+      return new EmbeddedDocument(path, db, options);
+    } catch (err) {
+      db.close();
+      if (isGristError(err)) { throw err; }
+      throw documentError(500, `Not a valid Grist document: ${path} (${err instanceof Error ? err.message : String(err)})`);
+    }
+  }
+
+  private check(): void {
+    if (this.closed) { throw documentError(500, `Document is closed: ${this.path}`); }
+  }
+
+  /** Runs a write in one transaction. */
+  private write<T>(fn: (store: Store) => T): Promise<T> {
+    this.check();
+    return Promise.resolve(this.store.write(() => fn(this.store)));
+  }
+
+  /** Runs a read. */
+  private readOnly<T>(fn: (store: Store) => T): Promise<T> {
+    this.check();
+    return Promise.resolve(fn(this.store));
+  }
+
+  /** {@inheritDoc EmbeddedDocumentApi.resolveTableId} */
+  resolveTableId(tableIdOrRef: string): string {
+    this.check();
+    return this.store.resolve(tableIdOrRef).tableId;
+  }
+
+  /** `GET /tables`. */
+  async listTables(): Promise<TableInfo[]> {
+    return this.readOnly((s) => tables.listTables(s));
+  }
+
+  /** `GET /tables?expand=column`. */
+  async listTablesWithColumns(): Promise<TableInfoWithColumns[]> {
+    return this.readOnly((s) => s.userTables().map((t) => ({
+      id: t.tableId, fields: { ...t.fields }, columns: t.columns.filter((c) => !c.hidden).map(columnInfo),
+    })));
+  }
+
+  /** `GET /columns`. */
+  async listColumns(tableId: string, options: { hidden?: boolean } = {}): Promise<ColumnInfo[]> {
+    return this.readOnly((s) => columns.listColumns(s, tableId, options.hidden));
+  }
+
+  /** `GET /records`. */
+  async getRecords(tableId: string, options: GetRecordsOptions = {}): Promise<GristRecord[]> {
+    return this.readOnly((s) => read.getRecords(s, s.resolve(tableId), options));
+  }
+
+  /** Records with error cells inline (`GET /data`). */
+  async getRecordsRaw(tableId: string, options: GetRecordsOptions = {}): Promise<{ id: number; fields: Record<string, CellValue> }[]> {
+    return this.readOnly((s) => {
+      const table = s.resolve(tableId);
+      const rows = read.readRows(s, table, options);
+      const out = read.outputColumns(table, options.hidden);
+      const idx = read.indexesOf(table, out);
+      return rows.map((r) => read.toRawRecord(r, out, idx));
+    });
+  }
+
+  /** Streams records in batches of about 1000. */
+  async *iterateRecords(tableId: string, options: GetRecordsOptions = {}): AsyncIterable<GristRecord[]> {
+    this.check();
+    const table = this.store.resolve(tableId);
+    for (const batch of read.iterateRows(this.store, table, options)) {
+      yield batch;
+      this.check();
+    }
+  }
+
+  /** `POST /sql`, run by a separate read-only process. */
+  async sql(query: string, options: SqlOptions = {}): Promise<SqlResult> {
+    this.check();
+    this.sqlRunner ??= new SqlRunner(this.path, { maxTimeoutMs: this.options.sqlTimeoutMs ?? 1000 });
+    return this.sqlRunner.run(query, options);
+  }
+
+  /** `POST /records` (and `POST /data` with `missingAsDefault`). */
+  async addRecords(tableId: string, recs: { fields?: Fields }[], options: AddRecordsOptions = {}): Promise<number[]> {
+    return this.write((s) => records.addRecords(s, tableId, recs, options));
+  }
+
+  /** `PATCH /records`. */
+  async updateRecords(tableId: string, recs: { id: number; fields: Fields }[], options: WriteOptions = {}): Promise<void> {
+    return this.write((s) => records.updateRecords(s, tableId, recs, options));
+  }
+
+  /** `PUT /records`. */
+  async upsertRecords(tableId: string, recs: UpsertRecord[], options: UpsertOptions = {}): Promise<UpsertResult> {
+    return this.write((s) => upsertRecords(s, tableId, recs, options));
+  }
+
+  /** `POST /records/delete`. */
+  async deleteRecords(tableId: string, ids: number[]): Promise<void> {
+    await this.write((s) => records.deleteRecords(s, tableId, ids));
+  }
+
+  /** `POST /tables`. */
+  async createTables(newTables: NewTable[]): Promise<string[]> {
+    return this.write((s) => tables.createTables(s, newTables).map((t) => t.tableId));
+  }
+
+  /** Renames a table; returns the final id. */
+  async renameTable(tableId: string, newTableId: string): Promise<string> {
+    return this.write((s) => tables.renameTable(s, tableId, newTableId));
+  }
+
+  /** Removes a table. */
+  async removeTable(tableId: string): Promise<void> {
+    return this.write((s) => tables.removeTable(s, tableId));
+  }
+
+  /** `PATCH /tables`. */
+  async updateTables(list: { id: string; fields: Record<string, unknown> }[]): Promise<void> {
+    return this.write((s) => tables.updateTables(s, list));
+  }
+
+  /** `POST /columns`. */
+  async addColumns(tableId: string, cols: NewColumn[]): Promise<string[]> {
+    return this.write((s) => columns.addColumns(s, tableId, cols).map((c) => c.colId));
+  }
+
+  /** `PATCH /columns`. */
+  async modifyColumns(tableId: string, cols: { id: string; fields: ColumnFieldsInput }[]): Promise<void> {
+    return this.write((s) => columns.modifyColumns(s, tableId, cols));
+  }
+
+  /** `PUT /columns`. */
+  async putColumns(tableId: string, cols: { id: string; fields: ColumnFieldsInput }[], options: PutColumnsOptions = {}): Promise<void> {
+    return this.write((s) => columns.putColumns(s, tableId, cols, options));
+  }
+
+  /** `DELETE /columns/{colId}`. */
+  async deleteColumn(tableId: string, colId: string): Promise<void> {
+    return this.write((s) => columns.deleteColumn(s, tableId, colId));
+  }
+
+  /** `POST /attachments`. */
+  async uploadAttachments(files: AttachmentUpload[]): Promise<number[]> {
+    return this.write((s) => attachments.uploadAttachments(s, files));
+  }
+
+  /** `GET /attachments`. */
+  async listAttachments(options: GetRecordsOptions = {}): Promise<{ id: number; fields: AttachmentMetadata }[]> {
+    return this.readOnly((s) => attachments.listAttachments(s, options));
+  }
+
+  /** `GET /attachments/{id}`. */
+  async getAttachmentMetadata(id: number): Promise<AttachmentMetadata> {
+    return this.readOnly((s) => attachments.getAttachmentMetadata(s, id));
+  }
+
+  /** `GET /attachments/{id}/download`. */
+  async downloadAttachment(id: number): Promise<AttachmentDownload> {
+    return this.readOnly((s) => attachments.downloadAttachment(s, id));
+  }
+
+  /** `POST /attachments/removeUnused`. */
+  async removeUnusedAttachments(): Promise<void> {
+    return this.write((s) => attachments.removeUnusedAttachments(s));
+  }
+
+  /** `POST /apply`. */
+  async applyUserActions(actions: unknown[], options: WriteOptions = {}): Promise<ApplyResult> {
+    this.check();
+    return applyUserActions(this.store, actions, options.noparse);
+  }
+
+  /** Closes the SQL runner and the connection; later calls fail. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) { return; }
+    this.closed = true;
+    const runner = this.sqlRunner;
+    this.sqlRunner = undefined;
+    try {
+      if (runner) { await runner.close(); }
+    } finally {
+      this.db.close();
+    }
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The gateway's own error: a stable code (the proxy's `code`, the typed client's `data.gatewayCode`), a
+ * message that names what was wrong, and optional facts (table, column, rows written before a failure).
+ *
+ * Every failure that leaves the router is turned into one of these by {@link toGatewayError}, so the three
+ * entry points (tRPC, JSON proxy, MCP) report the same code and text for the same mistake.
+ */
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { errorStatus, formatZodIssues, type ErrorCode } from '@grist-gateway/shared';
+import { GristError } from './backend/errors.js';
+import { AuthError } from './auth/index.js';
+
+/** Facts a caller can act on, sent along with the message. */
+export interface GatewayErrorDetails {
+  /** The table the failure is about. */
+  table?: string;
+  /** The column the failure is about. */
+  column?: string;
+  /** Valid choices, e.g. the table's column ids when an unknown one was named. */
+  valid?: string[];
+  /** For a bulk write that failed partway: ids written before the failure. */
+  written_ids?: number[];
+  /** Grist's own status for a GRIST_ERROR. */
+  grist_status?: number;
+}
+
+/** A failure with a stable {@link ErrorCode}. */
+export class GatewayError extends Error {
+  override readonly name = 'GatewayError';
+
+  constructor(
+    /** Stable machine-readable code. */
+    readonly code: ErrorCode,
+    message: string,
+    /** Optional structured facts. */
+    readonly details?: GatewayErrorDetails,
+  ) {
+    super(message);
+  }
+
+  /** The HTTP status of this error on the JSON proxy. */
+  get status(): number {
+    return errorStatus(this.code);
+  }
+}
+
+/** The tRPC code carrying each gateway code over `/trpc` (HTTP status follows from it). */
+const trpcCodeFor: Record<ErrorCode, TRPCError['code']> = {
+  INVALID_TOKEN: 'UNAUTHORIZED',
+  TOKEN_EXPIRED: 'UNAUTHORIZED',
+  UNAUTHORIZED: 'FORBIDDEN',
+  INVALID_REQUEST: 'BAD_REQUEST',
+  NOT_FOUND: 'NOT_FOUND',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  GRIST_ERROR: 'BAD_GATEWAY',
+  RATE_LIMITED: 'TOO_MANY_REQUESTS',
+  UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  INTERNAL_ERROR: 'INTERNAL_SERVER_ERROR',
+};
+
+/** Wraps a gateway error as a TRPCError (the original stays as `cause`, read back by {@link toGatewayError}). */
+export function toTrpcError(err: GatewayError): TRPCError {
+  return new TRPCError({ code: trpcCodeFor[err.code], message: err.message, cause: err });
+}
+
+/** Grist texts that mean "you named something that does not exist". */
+const NOT_FOUND_PATTERNS: readonly RegExp[] = [
+  /^Table not found/,
+  /^Invalid column "/,
+  /^KeyError/,
+  /unknown key/i,
+  /^Attachment not found/,
+  /column not found/i,
+  /^Column .* not found/,
+  /document not found/,
+  /is not configured/,
+];
+
+/** Maps a backend failure to a gateway error, keeping Grist's message. */
+export function fromGristError(err: GristError): GatewayError {
+  const details: GatewayErrorDetails = { grist_status: err.status };
+  if (err.extra?.table) details.table = err.extra.table;
+  if (err.extra?.column) details.column = err.extra.column;
+  if (err.extra?.writtenIds) details.written_ids = err.extra.writtenIds;
+  const userError = typeof err.details?.userError === 'string' ? err.details.userError : undefined;
+  const message = userError && userError !== err.message ? `${err.message}: ${userError}` : err.message;
+  const kind = err.extra?.kind;
+  if (kind === 'timeout' || kind === 'unavailable' || err.status === 503 || err.status === 504) {
+    return new GatewayError('UNAVAILABLE', message, details);
+  }
+  if (err.status === 429) return new GatewayError('RATE_LIMITED', message, details);
+  if (err.status === 413) return new GatewayError('PAYLOAD_TOO_LARGE', message, details);
+  if (err.status === 404 || NOT_FOUND_PATTERNS.some((p) => p.test(err.message))) {
+    return new GatewayError('NOT_FOUND', message, details);
+  }
+  return new GatewayError('GRIST_ERROR', message, details);
+}
+
+/**
+ * Turns anything thrown inside the router into a {@link GatewayError}: our own errors pass through,
+ * tRPC input validation becomes INVALID_REQUEST naming each field, backend errors keep Grist's text.
+ * Unknown errors become INTERNAL_ERROR with a generic message (their text may hold internals).
+ */
+export function toGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  if (err instanceof TRPCError) {
+    if (err.cause instanceof GatewayError) return err.cause;
+    if (err.cause instanceof GristError) return fromGristError(err.cause);
+    if (err.cause instanceof AuthError) return new GatewayError(err.cause.code, err.cause.message);
+    if (err.cause instanceof z.ZodError) {
+      return new GatewayError('INVALID_REQUEST', `Invalid request: ${formatZodIssues(err.cause)}`);
+    }
+    if (err.code === 'BAD_REQUEST' || err.code === 'PARSE_ERROR') return new GatewayError('INVALID_REQUEST', err.message);
+    if (err.code === 'NOT_FOUND') return new GatewayError('NOT_FOUND', err.message);
+    if (err.code === 'UNAUTHORIZED') return new GatewayError('INVALID_TOKEN', err.message);
+    if (err.code === 'FORBIDDEN') return new GatewayError('UNAUTHORIZED', err.message);
+    if (err.code === 'PAYLOAD_TOO_LARGE') return new GatewayError('PAYLOAD_TOO_LARGE', err.message);
+    if (err.cause) return toGatewayError(err.cause);
+    return new GatewayError('INTERNAL_ERROR', 'Internal error');
+  }
+  if (err instanceof GristError) return fromGristError(err);
+  if (err instanceof AuthError) return new GatewayError(err.code, err.message);
+  if (err instanceof z.ZodError) return new GatewayError('INVALID_REQUEST', `Invalid request: ${formatZodIssues(err)}`);
+  return new GatewayError('INTERNAL_ERROR', 'Internal error');
+}

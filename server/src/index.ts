@@ -1,0 +1,9 @@
+/**
+ * `@grist-gateway/server`: the gateway as a library (the CLI is `bin/grist-gateway.js`).
+ */
+export { createGateway, publicUrlFromEnv, type Gateway, type GatewayOptions } from './gateway.js';
+export { appRouter, createCaller, type AppRouter } from './routers/index.js';
+export { createContextInner, contextFromBearer, type Context, type GatewayServices, type Grant } from './context.js';
+export { GatewayError } from './errors.js';
+export type { DocBackend } from './backend/types.js';
+export { GristError } from './backend/errors.js';

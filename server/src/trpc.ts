@@ -1,0 +1,160 @@
+/**
+ * The one `initTRPC` of the gateway and the procedure builders every router file uses.
+ *
+ * - Every procedure carries `meta` ({@link Meta}): its wire name and the permission it needs. The builders
+ *   below are derived from the method registry ({@link dataMethod}, {@link agentMethod}), so name,
+ *   permission, input and output are declared once, in `@grist-gateway/shared`.
+ * - Errors leave every procedure as a {@link GatewayError} wrapped in a TRPCError with the matching tRPC
+ *   code; the error formatter adds the stable `gatewayCode` for the typed client.
+ * - One log line per call: entry point, principal, document, method, count, status, duration.
+ */
+import { initTRPC } from '@trpc/server';
+import superjson from 'superjson';
+import type { MethodDefinition, MethodPermission } from '@grist-gateway/shared';
+import { agentGrant, type Context, type Grant } from './context.js';
+import { GatewayError, toGatewayError, toTrpcError } from './errors.js';
+
+/** Per-procedure metadata, read by the middlewares and the MCP layer. */
+export interface Meta {
+  /** Wire name of the method (`add_records`). */
+  method: string;
+  /** What the caller must hold. */
+  permission: MethodPermission;
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    transformer: superjson,
+    isDev: false,
+    errorFormatter({ shape, error }) {
+      const gatewayError = toGatewayError(error);
+      return {
+        ...shape,
+        message: gatewayError.message,
+        data: {
+          code: shape.data.code,
+          httpStatus: shape.data.httpStatus,
+          path: shape.data.path,
+          gatewayCode: gatewayError.code,
+          details: gatewayError.details ?? null,
+        },
+      };
+    },
+  });
+
+/** Builds a router from procedures. */
+export const router = t.router;
+/** Makes in-process callers (`createCaller`) for a router. */
+export const createCallerFactory = t.createCallerFactory;
+
+/** The number of rows a call handled, guessed from its input and result, for the log line. */
+function countOf(input: unknown, data: unknown): number | undefined {
+  for (const source of [data, input]) {
+    if (source && typeof source === 'object') {
+      const o = source as Record<string, unknown>;
+      for (const key of ['records', 'record_ids', 'tables', 'columns'] as const) {
+        const value = o[key];
+        if (Array.isArray(value)) return value.length;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Base procedure: normalises errors and logs one line per call. */
+const loggedProcedure = t.procedure.use(async ({ ctx, meta, next, getRawInput }) => {
+  const started = performance.now();
+  const result = await next();
+  const durationMs = Math.round((performance.now() - started) * 100) / 100;
+  const base = {
+    entry: ctx.entry,
+    principal: ctx.grant?.principal ?? ctx.agent?.name ?? null,
+    document: ctx.grant?.document ?? null,
+    method: meta?.method,
+    durationMs,
+  };
+  if (result.ok) {
+    let input: unknown;
+    try {
+      input = await getRawInput();
+    } catch {
+      input = undefined;
+    }
+    ctx.services.logger.info({ ...base, status: 'ok', count: countOf(input, result.data) }, 'call');
+    return result;
+  }
+  const gatewayError = toGatewayError(result.error);
+  const level = gatewayError.code === 'INTERNAL_ERROR' ? 'error' : 'info';
+  ctx.services.logger[level](
+    { ...base, status: 'error', code: gatewayError.code, ...(level === 'error' ? { err: result.error.cause ?? result.error } : {}) },
+    'call',
+  );
+  throw toTrpcError(gatewayError);
+});
+
+/** Procedures that need an agent token (agent-level operations). */
+export const agentProcedure = loggedProcedure.use(({ ctx, next }) => {
+  if (!ctx.agent) {
+    if (ctx.grant?.via === 'session') {
+      throw new GatewayError('UNAUTHORIZED', 'This method needs an agent token; a session token cannot use it');
+    }
+    throw new GatewayError(ctx.authFailure?.code ?? 'INVALID_TOKEN', ctx.authFailure?.message ?? 'Missing token');
+  }
+  return next({ ctx: { agent: ctx.agent } });
+});
+
+/**
+ * Procedures on one document's data: need a grant holding the permission named in `meta` (fail closed
+ * when `meta` is missing).
+ */
+export const documentProcedure = loggedProcedure.use(async ({ ctx, meta, next, getRawInput }) => {
+  const raw = await getRawInput().catch(() => undefined);
+  const requested =
+    raw && typeof raw === 'object' && typeof (raw as { document?: unknown }).document === 'string'
+      ? (raw as { document: string }).document
+      : undefined;
+  let grant: Grant | null = ctx.grant;
+  if (!grant) {
+    if (ctx.authFailure) throw new GatewayError(ctx.authFailure.code, ctx.authFailure.message);
+    if (!ctx.agent) throw new GatewayError('INVALID_TOKEN', 'Missing token');
+    if (requested === undefined) {
+      throw new GatewayError(
+        'INVALID_REQUEST',
+        'Missing required field: document (an agent token must name the document; a session token is bound to one)',
+      );
+    }
+    grant = agentGrant(ctx.agent, requested);
+    if (!grant) throw new GatewayError('UNAUTHORIZED', `Document "${requested}" is not in this agent's scope`);
+  } else if (requested !== undefined && requested !== grant.document) {
+    throw new GatewayError(
+      'UNAUTHORIZED',
+      `This token is bound to document "${grant.document}", not "${requested}"`,
+    );
+  }
+  const needed = meta?.permission;
+  if (needed === undefined || needed === 'agent' || !grant.permissions.has(needed)) {
+    throw new GatewayError(
+      'UNAUTHORIZED',
+      `Permission '${needed ?? 'unknown'}' required for ${meta?.method ?? 'this method'} on document "${grant.document}"`,
+    );
+  }
+  return next({ ctx: { grant } });
+});
+
+/** The procedure builder of one data method, with its registry metadata, input and output. */
+export function dataMethod<D extends MethodDefinition>(def: D) {
+  return documentProcedure
+    .meta({ method: def.name, permission: def.permission })
+    .input(def.input as D['input'])
+    .output(def.output as D['output']);
+}
+
+/** The procedure builder of one agent-level method. */
+export function agentMethod<D extends MethodDefinition>(def: D) {
+  return agentProcedure
+    .meta({ method: def.name, permission: def.permission })
+    .input(def.input as D['input'])
+    .output(def.output as D['output']);
+}

@@ -1,0 +1,202 @@
+/**
+ * MCP tools through a real MCP Client: in memory, over Streamable HTTP (/mcp) and legacy SSE on loopback,
+ * and over stdio against the CLI as a child process.
+ */
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildMcpServer } from '../src/mcp/server.js';
+import { startTestGateway, tokens, type TestGateway } from './helpers/gateway.js';
+
+let gw: TestGateway;
+
+beforeAll(async () => {
+  gw = await startTestGateway();
+});
+afterAll(async () => {
+  await gw?.close();
+});
+
+async function inMemoryClient(token: string): Promise<Client> {
+  const agent = gw.gateway.services.agents.authenticate(token);
+  if (!agent) throw new Error('bad test token');
+  const server = buildMcpServer(gw.gateway.services, agent);
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: 'test', version: '1.0.0' });
+  await client.connect(clientSide);
+  return client;
+}
+
+type ToolResult = { isError?: boolean; structuredContent?: any; content: { type: string; text?: string }[] };
+const call = async (client: Client, name: string, args: Record<string, unknown>): Promise<ToolResult> =>
+  (await client.callTool({ name, arguments: args })) as ToolResult;
+
+describe('MCP tools (in-memory client)', () => {
+  it('lists every tool for a full agent, with annotations and schemas', async () => {
+    const client = await inMemoryClient(tokens.admin);
+    const { tools } = await client.listTools();
+    const names = tools.map((t) => t.name).sort();
+    expect(names).toEqual(
+      [
+        'add_column', 'add_or_update_records', 'add_records', 'create_table', 'delete_column', 'delete_records',
+        'delete_table', 'describe_table', 'get_proxy_documentation', 'get_records', 'list_documents', 'list_tables',
+        'modify_column', 'rename_table', 'request_session_token', 'revoke_session_token', 'sql_query', 'update_records',
+      ].sort(),
+    );
+    for (const tool of tools) {
+      expect(tool.annotations?.readOnlyHint, tool.name).toBeTypeOf('boolean');
+      expect(tool.annotations?.destructiveHint, tool.name).toBeTypeOf('boolean');
+      expect(tool.annotations?.idempotentHint, tool.name).toBeTypeOf('boolean');
+      expect(tool.annotations?.openWorldHint, tool.name).toBeTypeOf('boolean');
+      expect(tool.inputSchema.type).toBe('object');
+      expect(tool.outputSchema?.type, tool.name).toBe('object');
+      expect(tool.description?.length, tool.name).toBeGreaterThan(20);
+    }
+    const getRecords = tools.find((t) => t.name === 'get_records')!;
+    expect(getRecords.inputSchema.required).toContain('document');
+    await client.close();
+  });
+
+  it('a read-only agent sees no write or schema tools', async () => {
+    const client = await inMemoryClient(tokens.reader);
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain('get_records');
+    expect(names).not.toContain('add_records');
+    expect(names).not.toContain('create_table');
+    await client.close();
+  });
+
+  it('drives a whole session: create, add, read, sql, schema changes', async () => {
+    const client = await inMemoryClient(tokens.admin);
+    const docs = await call(client, 'list_documents', {});
+    expect(docs.structuredContent.documents).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'main', permissions: ['read', 'write', 'schema'] }),
+        expect.objectContaining({ name: 'other', permissions: ['read'] }),
+      ]),
+    );
+    const created = await call(client, 'create_table', { document: 'main', table_id: 'Mcp', columns: [{ id: 'Name', type: 'Text' }, { id: 'N', type: 'Int' }] });
+    expect(created.structuredContent).toEqual({ table_id: 'Mcp' });
+    expect(JSON.parse(created.content[0]!.text!)).toEqual({ table_id: 'Mcp' });
+    const added = await call(client, 'add_records', { document: 'main', table: 'Mcp', records: [{ Name: 'a', N: 1 }, { Name: 'b', N: 2 }] });
+    expect(added.structuredContent.record_ids).toHaveLength(2);
+    const read = await call(client, 'get_records', { document: 'main', table: 'Mcp', sort: '-N' });
+    expect(read.structuredContent.records.map((r: { Name: string }) => r.Name)).toEqual(['b', 'a']);
+    const sql = await call(client, 'sql_query', { document: 'main', query: 'SELECT SUM(N) AS total FROM Mcp' });
+    expect(sql.structuredContent.records).toEqual([{ total: 3 }]);
+    const column = await call(client, 'add_column', { document: 'main', table: 'Mcp', column_id: 'Note', column_type: 'Text' });
+    expect(column.structuredContent).toEqual({ column_id: 'Note' });
+    const described = await call(client, 'describe_table', { document: 'main', table: 'Mcp' });
+    expect(described.structuredContent.columns.map((c: { id: string }) => c.id)).toEqual(['Name', 'N', 'Note']);
+    await client.close();
+  });
+
+  it('caps get_records in the model context and offers next_cursor', async () => {
+    const client = await inMemoryClient(tokens.admin);
+    await call(client, 'create_table', { document: 'main', table_id: 'Many', columns: [{ id: 'N', type: 'Int' }] });
+    await call(client, 'add_records', { document: 'main', table: 'Many', records: Array.from({ length: 150 }, (_, i) => ({ N: i })) });
+    const first = await call(client, 'get_records', { document: 'main', table: 'Many' });
+    expect(first.structuredContent.records).toHaveLength(100);
+    expect(first.structuredContent.next_cursor).toEqual(expect.any(String));
+    const second = await call(client, 'get_records', { document: 'main', table: 'Many', cursor: first.structuredContent.next_cursor });
+    expect(second.structuredContent.records).toHaveLength(50);
+    expect(second.structuredContent.next_cursor).toBeNull();
+    await client.close();
+  });
+
+  it('reports failures as isError with the stable code and what to do', async () => {
+    const client = await inMemoryClient(tokens.admin);
+    const denied = await call(client, 'add_records', { document: 'other', table: 'T', records: [{}] });
+    expect(denied.isError).toBe(true);
+    expect(denied.content[0]!.text).toMatch(/^UNAUTHORIZED: .*'write'/);
+    const unknownDoc = await call(client, 'list_tables', { document: 'nope' });
+    expect(unknownDoc.isError).toBe(true);
+    expect(unknownDoc.content[0]!.text).toMatch(/^UNAUTHORIZED/);
+    const missingTable = await call(client, 'get_records', { document: 'main', table: 'Nope' });
+    expect(missingTable.isError).toBe(true);
+    expect(missingTable.content[0]!.text).toMatch(/^NOT_FOUND: .*Nope/);
+    const badArgs = await call(client, 'add_records', { document: 'main', table: 'Mcp', records: 'x' });
+    expect(badArgs.isError).toBe(true);
+    const missingDoc = await call(client, 'list_tables', {});
+    expect(missingDoc.isError).toBe(true);
+    await client.close();
+  });
+
+  it('request_session_token gives a working proxy token', async () => {
+    const client = await inMemoryClient(tokens.admin);
+    const minted = await call(client, 'request_session_token', { document: 'main', permissions: ['read'] });
+    expect(minted.isError).toBeFalsy();
+    const res = await gw.proxy(minted.structuredContent.token, { method: 'list_tables' });
+    expect(res.status).toBe(200);
+    const escalate = await call(client, 'request_session_token', { document: 'other', permissions: ['write'] });
+    expect(escalate.isError).toBe(true);
+    await client.close();
+  });
+});
+
+describe('MCP over HTTP on loopback', () => {
+  it('/mcp rejects a missing, bad or session token with 401 and WWW-Authenticate', async () => {
+    const session = await gw.session(tokens.admin, ['read']);
+    for (const auth of [undefined, 'Bearer nope', `Bearer ${session}`]) {
+      const res = await fetch(`${gw.url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(auth ? { authorization: auth } : {}) },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    }
+  });
+
+  it('/mcp (Streamable HTTP) lists tools and calls list_tables', async () => {
+    const client = new Client({ name: 'test', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${gw.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${tokens.admin}` } } }),
+    );
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toContain('list_tables');
+    const res = (await client.callTool({ name: 'list_tables', arguments: { document: 'main' } })) as ToolResult;
+    expect(res.isError).toBeFalsy();
+    expect(res.structuredContent.tables).toEqual(expect.any(Array));
+    await client.close();
+  });
+
+  it('/sse (legacy SSE) works for grist-mcp style clients', async () => {
+    const headers = { authorization: `Bearer ${tokens.admin}` };
+    const client = new Client({ name: 'test', version: '1.0.0' });
+    await client.connect(
+      new SSEClientTransport(new URL(`${gw.url}/sse`), {
+        requestInit: { headers },
+        eventSourceInit: { fetch: (url, init) => fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }) },
+      }),
+    );
+    const res = (await client.callTool({ name: 'list_documents', arguments: {} })) as ToolResult;
+    expect(res.structuredContent.documents.map((d: { name: string }) => d.name)).toContain('main');
+    await client.close();
+  });
+});
+
+describe('MCP over stdio (the CLI as a child process)', () => {
+  it('serves tools on stdio with nothing else on stdout', async () => {
+    const bin = path.resolve(import.meta.dirname, '../bin/grist-gateway.js');
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [bin, 'mcp', '--config', path.join(gw.dir, 'grist-gateway.yaml')],
+      env: { ...process.env, GRIST_GATEWAY_TOKEN: tokens.reader } as Record<string, string>,
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'test', version: '1.0.0' });
+    await client.connect(transport);
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain('list_tables');
+    expect(names).not.toContain('add_records');
+    const res = (await client.callTool({ name: 'list_tables', arguments: { document: 'main' } })) as ToolResult;
+    expect(res.isError).toBeFalsy();
+    await client.close();
+  }, 60_000);
+});
