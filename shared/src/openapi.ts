@@ -155,7 +155,8 @@ export function buildOpenApi(options: OpenApiOptions = {}): Record<string, unkno
             '200': {
               description: 'Success: the method\'s result in `data`.',
               content: {
-                'application/json': { schema: { oneOf: dataMethodNames.map((name) => ref(`${pascal(name)}Response`)) } },
+                // anyOf, not oneOf: several methods share a result shape ({table_id}, {column_id}, {deleted}).
+                'application/json': { schema: { anyOf: dataMethodNames.map((name) => ref(`${pascal(name)}Response`)) } },
               },
             },
             ...errorResponses(errorCodeNames),

@@ -1,10 +1,10 @@
 /**
- * Agent permissions on a document. Defined here because `@grist-gateway/shared` does not export it yet;
- * once it does, this module should re-export that type instead of declaring its own.
+ * Agent permissions on a document. The type comes from the method registry (`@grist-gateway/shared`), so
+ * config, sessions and the router agree on one definition.
  */
+import type { Permission } from '@grist-gateway/shared';
 
-/** One independent permission flag an agent (or a session) can hold on a document. */
-export type Permission = 'read' | 'write' | 'schema';
+export type { Permission };
 
 /** Every permission, in the canonical order used in listings and messages. */
 export const PERMISSIONS: readonly Permission[] = Object.freeze(['read', 'write', 'schema'] as const);

@@ -136,22 +136,24 @@ export function mayParse(formula: string): boolean {
   const stack: string[] = [];
   const pairs: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
   let quote: string | undefined;
+  // The last character of code outside strings and comments: an operator there means an unfinished expression.
+  let last = '';
   for (let i = 0; i < formula.length; i++) {
     const ch = formula[i] as string;
     if (quote) {
-      if (ch === '\\') { i++; } else if (ch === quote) { quote = undefined; }
+      if (ch === '\\') { i++; } else if (ch === quote) { quote = undefined; last = ch; }
     } else if (ch === '"' || ch === "'") {
       quote = ch;
     } else if (ch === '#') {
-      while (i < formula.length && formula[i] !== '\n') { i++; }
-    } else if (ch === '(' || ch === '[' || ch === '{') {
-      stack.push(ch);
-    } else if (ch in pairs) {
-      if (stack.pop() !== pairs[ch]) { return false; }
+      while (i + 1 < formula.length && formula[i + 1] !== '\n') { i++; }
+    } else {
+      if (ch === '(' || ch === '[' || ch === '{') { stack.push(ch); }
+      else if (ch in pairs && stack.pop() !== pairs[ch]) { return false; }
+      if (!/\s/.test(ch)) { last = ch; }
     }
   }
   if (quote || stack.length) { return false; }
-  return !/[-+*/%<>=,.&|^~(\[{:]\s*$/.test(formula);
+  return !'-+*/%<>=,.&|^~([{:'.includes(last) || last === '';
 }
 
 /** Rewrites `$Old` references in formulas of the table after a column rename. */

@@ -244,7 +244,7 @@ export function updateRecords(
   let table = store.userTable(tableIdOrRef);
   if (records.length === 0) { return; }
   const sig = keySignature(records[0]?.fields ?? {});
-  if (records.some((r) => keySignature(r.fields) !== sig)) {
+  if (records.some((r) => keySignature(r.fields ?? {}) !== sig)) {
     throw new GristError(400, 'PATCH requires all records to have same fields', undefined, { kind: 'payload', table: table.tableId });
   }
   const found = existingIds(store, table, records.map((r) => r.id));
@@ -253,7 +253,7 @@ export function updateRecords(
   const names = Object.keys(records[0]?.fields ?? {});
   if (names.length === 0) { return; }
   checkWriteColumns(table, names);
-  table = convertEmptyFormulaColumns(store, table, names, (colId) => records.map((r) => r.fields[colId] ?? null));
+  table = convertEmptyFormulaColumns(store, table, names, (colId) => records.map((r) => r.fields?.[colId] ?? null));
   const cols = names.map((n) => table.byId.get(n) as ColumnMeta);
   const ctxs = cols.map((c) => encodeContextFor(store, c, options.noparse));
   const update = store.stmt(`UPDATE ${quoteIdent(table.tableId)} SET ${cols.map((c) => `${quoteIdent(c.colId)} = ?`).join(', ')} WHERE id = ?`);

@@ -4,8 +4,9 @@
  *
  * It is plain ESM JavaScript with JSDoc types so that `node` runs it directly however the server itself
  * runs (tsx, vitest, a build). The parent forks it with `serialization: 'advanced'`, passes the file path
- * as `argv[2]` and then sends one query at a time. Why a process: better-sqlite3 is synchronous and has no
- * interrupt API, so the only way to really stop a slow query is to kill the process running it.
+ * as `argv[2]` and its own pid as `argv[3]`, then sends one query at a time. Why a process:
+ * better-sqlite3 is synchronous and has no interrupt API, so the only way to really stop a slow query is
+ * to kill the process running it.
  *
  * Protocol (parent -> child): {@link QueryMessage}. Child -> parent: `{ type: 'ready' }` once the file is
  * open, `{ type: 'fatal', message }` if it cannot be opened, then one {@link ReplyMessage} per query.
@@ -324,21 +325,28 @@ function uniqueNames(names) {
 // ---------------------------------------------------------------------------------------------------
 
 const WATCHDOG_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const parentPid = process.ppid;
+const { parentPort, workerData } = require('node:worker_threads');
 let timer;
 parentPort.on('message', (msg) => {
   clearTimeout(timer);
   if (msg > 0) timer = setTimeout(() => process.kill(process.pid, 'SIGKILL'), msg);
 });
-setInterval(() => {
-  if (process.ppid !== parentPid) process.kill(process.pid, 'SIGKILL');
-}, 500);
+const check = () => {
+  if (process.ppid !== workerData.parentPid) process.kill(process.pid, 'SIGKILL');
+};
+check();
+setInterval(check, 500);
 `;
 
-/** Starts the watchdog thread; it does not keep the process alive by itself. */
-function startWatchdog() {
-  const worker = new Worker(WATCHDOG_SOURCE, { eval: true });
+/**
+ * Starts the watchdog thread; it does not keep the process alive by itself.
+ * @param {number} parentPid The pid of the process that forked us (passed by it, so a parent that died
+ *   while we were still starting is noticed too).
+ */
+function startWatchdog(parentPid) {
+  const worker = new Worker(WATCHDOG_SOURCE, { eval: true, workerData: { parentPid } });
+  // A watchdog failure must not take the query process down; the parent's own timer still applies.
+  worker.on('error', (err) => process.stderr.write(`sql-child watchdog failed: ${err.message}\n`));
   worker.unref();
   return worker;
 }
@@ -347,17 +355,20 @@ function startWatchdog() {
  * @param {object} message
  */
 function send(message) {
-  if (process.send) process.send(message);
+  // The parent may be gone already; then there is nobody to answer and the process is about to exit.
+  if (process.send && process.connected) process.send(message);
 }
 
 function main() {
   const dbPath = process.argv[2];
-  if (!process.send || !dbPath) {
+  const parentPid = Number(process.argv[3]);
+  if (!process.send || !dbPath || !(parentPid > 0)) {
     process.stderr.write('sql-child.js is started by SqlRunner (server/src/engine/sql.ts) only\n');
     process.exit(2);
   }
   // The parent went away: nothing left to answer to.
   process.on('disconnect', () => process.exit(0));
+  if (!process.connected || process.ppid !== parentPid) process.exit(0);
 
   /** @type {Database.Database} */
   let db;
@@ -372,7 +383,7 @@ function main() {
     send({ type: 'fatal', message: e.message });
     process.exit(1);
   }
-  const watchdog = startWatchdog();
+  const watchdog = startWatchdog(parentPid);
 
   process.on('message', (/** @type {QueryMessage} */ msg) => {
     watchdog.postMessage(msg.deadlineMs);

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GristError } from '../backend/errors.js';
 import { SQL_TIMEOUT_MESSAGE, SqlRunner } from './sql.js';
 
@@ -230,22 +230,24 @@ describe('errors', () => {
 });
 
 describe('read-only', () => {
-  const writes: [string, string][] = [
+  const SYNTAX = /^SQLITE_ERROR: near ".+": syntax error$/;
+  const ONE = 'SQLITE_ERROR: only one statement is allowed';
+  const writes: [string, string | RegExp][] = [
     ['DELETE FROM Pets', 'only select statements are supported'],
     ['INSERT INTO Owners (Name) VALUES (1)', 'only select statements are supported'],
-    ["UPDATE Pets SET Name = 'select' WHERE id = 1", 'SQLITE_ERROR: near "UPDATE": syntax error'],
-    ["INSERT INTO Owners (Name) SELECT 'x'", 'SQLITE_ERROR: near "INSERT": syntax error'],
-    ["REPLACE INTO Owners SELECT 9, 9, 'x'", 'SQLITE_ERROR: near "REPLACE": syntax error'],
-    ['WITH x AS (SELECT 1) DELETE FROM Pets', 'SQLITE_ERROR: near "DELETE": syntax error'],
-    ['DROP TABLE Pets -- select', 'SQLITE_ERROR: near "DROP": syntax error'],
-    ['CREATE TABLE Evil AS SELECT 1', 'SQLITE_ERROR: near "CREATE": syntax error'],
-    ['PRAGMA user_version = 7 -- select', 'SQLITE_ERROR: near "PRAGMA": syntax error'],
-    ["ATTACH DATABASE ':memory:' AS other -- select", 'SQLITE_ERROR: near "ATTACH": syntax error'],
-    ["VACUUM INTO 'copy.db' -- select", 'SQLITE_ERROR: near "VACUUM": syntax error'],
-    ['SELECT 1) ; DELETE FROM Pets; --', 'SQLITE_ERROR: only one statement is allowed'],
-    ['SELECT 1); DROP TABLE Pets; SELECT (1', 'SQLITE_ERROR: only one statement is allowed'],
-    ["SELECT 1) ; ATTACH DATABASE ':memory:' AS other; SELECT (1", 'SQLITE_ERROR: only one statement is allowed'],
-    ['SELECT 1) ; PRAGMA journal_mode = DELETE; SELECT (1', 'SQLITE_ERROR: only one statement is allowed'],
+    ["UPDATE Pets SET Name = 'select' WHERE id = 1", SYNTAX],
+    ["INSERT INTO Owners (Name) SELECT 'x'", SYNTAX],
+    ["REPLACE INTO Owners SELECT 9, 9, 'x'", SYNTAX],
+    ['WITH x AS (SELECT 1) DELETE FROM Pets', SYNTAX],
+    ['DROP TABLE Pets -- select', SYNTAX],
+    ['CREATE TABLE Evil AS SELECT 1', SYNTAX],
+    ['PRAGMA user_version = 7 -- select', SYNTAX],
+    ["ATTACH DATABASE ':memory:' AS other -- select", SYNTAX],
+    ["VACUUM INTO 'copy.db' -- select", SYNTAX],
+    ['SELECT 1) ; DELETE FROM Pets; --', ONE],
+    ['SELECT 1); DROP TABLE Pets; SELECT (1', ONE],
+    ["SELECT 1) ; ATTACH DATABASE ':memory:' AS other; SELECT (1", ONE],
+    ['SELECT 1) ; PRAGMA journal_mode = DELETE; SELECT (1', ONE],
     ["SELECT load_extension('/nonexistent/lib')", 'SQLITE_ERROR: not authorized'],
   ];
 
@@ -253,7 +255,9 @@ describe('read-only', () => {
     const before = sha256(dbFile);
     for (const [query, message] of writes) {
       const err = await failure(runner.run(query));
-      expect([query, err.status, err.message]).toEqual([query, 400, message]);
+      expect([query, err.status]).toEqual([query, 400]);
+      if (typeof message === 'string') expect(err.message).toBe(message);
+      else expect(err.message).toMatch(message);
     }
     expect(sha256(dbFile)).toBe(before);
     const check = new Database(dbFile, { readonly: true });
@@ -318,10 +322,6 @@ describe('arguments', () => {
 });
 
 describe('time limit and queue', () => {
-  afterEach(() => {
-    // every test here must leave the shared runner usable
-  });
-
   it('really stops a slow query near its timeout and the next query works', async () => {
     const pidBefore = (await runner.run('SELECT 1 AS one'), runner.childPid);
     expect(pidBefore).toBeTypeOf('number');
@@ -370,14 +370,14 @@ describe('time limit and queue', () => {
 
   it('close() kills the child and rejects pending and later queries', async () => {
     const closing = new SqlRunner(dbFile, { maxTimeoutMs: 30_000 });
-    const running = closing.run(SLOW_QUERY);
-    const queued = closing.run('SELECT 1');
+    const running = failure(closing.run(SLOW_QUERY));
+    const queued = failure(closing.run('SELECT 1'));
     expect(await waitUntil(() => closing.childPid !== undefined, 5000)).toBe(true);
     const pid = closing.childPid as number;
     await new Promise((resolve) => setTimeout(resolve, 100));
     await closing.close();
-    for (const p of [running, queued, closing.run('SELECT 1')]) {
-      const err = await failure(p);
+    for (const p of [running, queued, failure(closing.run('SELECT 1'))]) {
+      const err = await p;
       expect([err.status, err.message]).toEqual([500, 'SQL runner is closed']);
     }
     expect(processGone(pid)).toBe(true);
@@ -399,10 +399,9 @@ describe('time limit and queue', () => {
     const code = `
       import { SqlRunner } from ${JSON.stringify(path.join(REPO_ROOT, 'server/src/engine/sql.ts'))};
       const runner = new SqlRunner(${JSON.stringify(dbFile)}, { maxTimeoutMs: 120000 });
+      await runner.run('SELECT 1');
       runner.run(${JSON.stringify(SLOW_QUERY)}).catch(() => {});
-      const poll = setInterval(() => {
-        if (runner.childPid) { clearInterval(poll); setTimeout(() => console.log('child ' + runner.childPid), 300); }
-      }, 10);
+      setTimeout(() => console.log('child ' + runner.childPid), 300);
     `;
     const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
       cwd: REPO_ROOT,

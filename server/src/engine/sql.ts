@@ -233,7 +233,7 @@ export class SqlRunner {
 
 /** Forks the child process and wires its messages and exit. */
 function spawnChild(dbPath: string): Child {
-  const proc = fork(CHILD_SCRIPT, [dbPath], {
+  const proc = fork(CHILD_SCRIPT, [dbPath, String(process.pid)], {
     // Plain node: no tsx or vitest loaders are needed for a .js file, and none should leak in.
     execArgv: [],
     serialization: 'advanced',

@@ -76,7 +76,10 @@ export class Store {
       return this.db.transaction(fn)();
     } catch (err) {
       this.reload();
-      throw err;
+      if (err instanceof GristError) { throw err; }
+      // Anything else is a storage failure (disk full, locked file, ...): report it as a 500 naming the file.
+      const message = err instanceof Error ? err.message : String(err);
+      throw new GristError(500, `Document storage error in ${this.db.name}: ${message}`, undefined, { kind: 'document' });
     }
   }
 }

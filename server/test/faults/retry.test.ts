@@ -1,5 +1,7 @@
 /** 429 storms and 503 "document in flux": idempotent requests are retried with backoff, adds never. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultRetryPolicy, isIdempotent } from '../../src/backends/http/index.js';
+import { retryDelayMs } from '../../src/backends/http/retry.js';
 import { failure, startFaultRig, type FaultRig } from './setup.js';
 import type { Fault } from './fault-proxy.js';
 
@@ -92,5 +94,31 @@ describe('HTTP backend: 429 and 503', () => {
     expect(seen[0]?.headers['host']).toBe('grist.example.com');
     expect(seen[0]?.headers['authorization']).toMatch(/^Bearer /);
     expect(seen[0]?.url).not.toContain('key');
+  });
+});
+
+describe('retry policy', () => {
+  it('treats only reads, PATCH, PUT, SQL and records/list as idempotent', () => {
+    expect(isIdempotent('GET', '/tables/T/records')).toBe(true);
+    expect(isIdempotent('PATCH', '/tables/T/records')).toBe(true);
+    expect(isIdempotent('PUT', '/tables/T/records')).toBe(true);
+    expect(isIdempotent('POST', '/sql')).toBe(true);
+    expect(isIdempotent('POST', '/tables/T/records/list')).toBe(true);
+    expect(isIdempotent('POST', '/tables/T/records')).toBe(false);
+    expect(isIdempotent('POST', '/tables')).toBe(false);
+    expect(isIdempotent('POST', '/apply')).toBe(false);
+    expect(isIdempotent('DELETE', '/tables/T/columns/C')).toBe(false);
+  });
+
+  it('backs off exponentially with jitter, honours Retry-After, and caps the wait', () => {
+    const policy = { ...defaultRetryPolicy, baseDelayMs: 100, maxDelayMs: 1000 };
+    expect(retryDelayMs(policy, 0, undefined, () => 0)).toBe(50);
+    expect(retryDelayMs(policy, 0, undefined, () => 1)).toBe(100);
+    expect(retryDelayMs(policy, 2, undefined, () => 0)).toBe(200);
+    expect(retryDelayMs(policy, 2, undefined, () => 1)).toBe(400);
+    expect(retryDelayMs(policy, 10, undefined, () => 1)).toBe(1000);
+    expect(retryDelayMs(policy, 0, '0.25')).toBe(250);
+    expect(retryDelayMs(policy, 0, '3600')).toBe(1000);
+    expect(retryDelayMs(policy, 1, 'Wed, 21 Oct 2015 07:28:00 GMT', () => 0)).toBe(100);
   });
 });

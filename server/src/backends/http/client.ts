@@ -17,7 +17,7 @@ export interface GristClientOptions {
   url: string;
   docId: string;
   apiKey: string;
-  /** Sent as the `Host` header instead of the URL's host (not possible with a custom `fetch`). */
+  /** Sent as the `Host` header instead of the URL's host (refused with a custom `fetch`, which drops it). */
   hostHeader?: string | undefined;
   /** Per attempt, until the answer is read (downloads: until the headers arrive). Default 30000. */
   timeoutMs?: number | undefined;
@@ -27,7 +27,7 @@ export interface GristClientOptions {
   retries?: number | undefined;
   /** First backoff in ms (doubles per retry, jittered). Default 250. */
   retryBaseDelayMs?: number | undefined;
-  /** Use this instead of node:http (then `hostHeader` is ignored). */
+  /** Use this instead of node:http (then `hostHeader` is not possible). */
   fetch?: typeof fetch | undefined;
 }
 
@@ -79,7 +79,11 @@ export class GristClient {
     this.#docBase = `${base.protocol}//${base.host}${basePath}/api/docs/${seg(options.docId)}`;
     this.#headers = { accept: 'application/json' };
     if (options.apiKey) this.#headers['authorization'] = `Bearer ${options.apiKey}`;
-    if (options.hostHeader && !options.fetch) this.#headers['host'] = options.hostHeader;
+    if (options.hostHeader && options.fetch) {
+      // fetch silently drops a Host header; failing here beats sending requests to the wrong virtual host.
+      throw new GristError(400, 'hostHeader cannot be used together with a custom fetch', undefined, { kind: 'unavailable' });
+    }
+    if (options.hostHeader) this.#headers['host'] = options.hostHeader;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#retry = {
       ...defaultRetryPolicy,

@@ -53,12 +53,14 @@ export class RecordWriter {
     );
     if (chunks.length === 0) chunks.push({ indexes: [], json: [] });
     const parallel = new Set(records.map((r) => r.id)).size === records.length ? this.maxInFlight : 1;
-    await runChunks(chunks, parallel, async (chunk) => {
-      await this.client.json({ method: 'PATCH', path, query, jsonText: envelope('records', chunk) });
-    }, (failed, done) => {
-      const writtenIds = done.flatMap((c) => c.indexes.map((i) => records[i]?.id ?? -1));
-      return { writtenIds, verb: 'updated' };
-    });
+    await runChunks(
+      chunks,
+      parallel,
+      async (chunk) => {
+        await this.client.json({ method: 'PATCH', path, query, jsonText: envelope('records', chunk) });
+      },
+      (done) => ({ writtenIds: done.flatMap((c) => c.indexes.map((i) => records[i]?.id ?? -1)).sort((a, b) => a - b), verb: 'updated' }),
+    );
   }
 
   /** `PUT /records` in chunks, one after the other (later entries may depend on rows added by earlier ones). */
@@ -159,9 +161,10 @@ function withProgress(err: GristError, total: number, failed: number[], writtenI
   const extra = { ...err.extra, writtenIds, notWritten };
   if (total === 1) return new GristError(err.status, err.message, err.details, extra);
   const first = notWritten[0] ?? 0;
+  const requests = failed.length === 1 ? 'request' : 'requests';
   const message =
-    `${err.message} (request ${failed.map((k) => k + 1).join(', ')} of ${total} failed: ${writtenIds.length} records were ${verb} ` +
-    `before it (their ids are in writtenIds), ${notWritten.length} records were not, starting at index ${first} (notWritten))`;
+    `${err.message} (${requests} ${failed.map((k) => k + 1).join(', ')} of ${total} failed: ${writtenIds.length} records were ${verb}, ` +
+    `their ids are in writtenIds; ${notWritten.length} records were not, from index ${first}, listed in notWritten)`;
   return new GristError(err.status, message, err.details, extra);
 }
 
@@ -173,7 +176,7 @@ async function runChunks(
   chunks: Chunk[],
   parallel: number,
   send: (chunk: Chunk) => Promise<void>,
-  progress: (failed: Chunk[], done: Chunk[]) => { writtenIds: number[]; verb: string },
+  progress: (done: Chunk[]) => { writtenIds: number[]; verb: string },
 ): Promise<void> {
   const done: Chunk[] = [];
   const failed: { index: number; error: unknown }[] = [];
@@ -197,9 +200,6 @@ async function runChunks(
   if (!(first.error instanceof GristError)) throw first.error;
   const doneSet = new Set(done);
   const notWritten = chunks.filter((c) => !doneSet.has(c)).flatMap((c) => c.indexes).sort((a, b) => a - b);
-  const { writtenIds, verb } = progress(
-    failed.map((f) => chunks[f.index]).filter((c): c is Chunk => c !== undefined),
-    done,
-  );
+  const { writtenIds, verb } = progress(done);
   throw withProgress(first.error, chunks.length, failed.map((f) => f.index), writtenIds, notWritten, verb);
 }
