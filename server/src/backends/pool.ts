@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DocBackend } from '../backend/types.js';
 import { GristError } from '../backend/errors.js';
+import { openGristDocument } from './http/index.js';
 import type { DocumentConfig } from '../config/index.js';
 import { EmbeddedDocument } from '../engine/index.js';
 import type { Logger } from '../log.js';
@@ -32,12 +33,10 @@ export function openEmbedded(filePath: string, logger?: Logger): EmbeddedDocumen
   return EmbeddedDocument.create(filePath);
 }
 
-/** The default factory: embedded documents only until a Grist HTTP backend is registered. */
+/** The default factory: embedded documents on SQLite, Grist documents over HTTP. */
 export const defaultBackendFactory: BackendFactory = (doc, logger) => {
   if (doc.kind === 'embedded') return openEmbedded(doc.path, logger);
-  throw new GristError(501, `document "${doc.name}" points at a Grist server, and this build has no HTTP backend`, undefined, {
-    kind: 'unavailable',
-  });
+  return openGristDocument(doc);
 };
 
 /** Holds the open backend of every configured document. */

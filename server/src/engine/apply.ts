@@ -199,10 +199,10 @@ function applyOne(store: Store, action: unknown[], noparse: boolean | undefined)
     }
     case 'AddColumn': {
       const t = tableForSchema(store, args[0]);
-      const info = obj(args[2], 'column info');
-      const spec = specOf(info, typeof args[1] === 'string' ? args[1] : '');
-      const fields: ColumnFieldsInput = { ...info, type: spec.type, isFormula: spec.isFormula, formula: spec.formula };
-      const [added] = addColumns(store, t, [{ id: spec.colId, fields }]);
+      // Same defaults as POST /columns (which Grist implements with this action): an empty formula column
+      // unless isFormula is false, type Any when none is given.
+      const info = obj(args[2], 'column info') as ColumnFieldsInput;
+      const [added] = addColumns(store, t, [{ id: typeof args[1] === 'string' ? args[1] : '', fields: info }]);
       return { ret: added ? { colRef: added.colRef, colId: added.colId } : null, modified: true };
     }
     case 'RenameColumn': {

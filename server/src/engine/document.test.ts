@@ -82,6 +82,13 @@ describe('documents', () => {
     expect(err2.extra?.kind).toBe('document');
   });
 
+  test('create in a missing folder is a 500 naming the file', async () => {
+    const file = path.join(tmpFile(), 'no', 'such', 'dir.grist');
+    const err = await errorOf(() => EmbeddedDocument.create(file));
+    expect([err.status, err.extra?.kind]).toEqual([500, 'document']);
+    expect(err.message).toContain(file);
+  });
+
   test('a closed document refuses calls; close twice is fine', async () => {
     const doc = EmbeddedDocument.create(tmpFile());
     await doc.close();
@@ -167,6 +174,13 @@ describe('tables', () => {
     expect((await doc.getRecords('Goods')).map((r) => r.fields)).toEqual([{ Owner: 2, Fans: '1,2' }, { Owner: 0, Fans: null }]);
     expect((await doc.listTables()).map((t) => t.id)).toEqual(['Table1', 'Goods']);
     expect((await errorOf(doc.removeTable('People'))).status).toBe(404);
+  });
+
+  test('column metadata is readable as records of _grist_Tables_column', async () => {
+    const doc = newDoc();
+    const rows = await doc.getRecords('_grist_Tables_column', { filter: { parentId: [1] }, sort: '-colId', limit: 2 });
+    expect(rows.map((r) => [r.id, r.fields.colId, r.fields.isFormula, r.fields.rules])).toEqual([[1, 'manualSort', false, null], [4, 'C', true, null]]);
+    expect((await errorOf(doc.addRecords('_grist_Tables', [{}]))).status).toBe(400);
   });
 
   test('listTablesWithColumns leaves hidden columns out', async () => {

@@ -45,7 +45,12 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
    */
   static create(path: string, options: EngineOptions = {}): EmbeddedDocument {
     if (fs.existsSync(path)) { throw documentError(409, `Document file already exists: ${path}`); }
-    const db = new Database(path);
+    let db: Database.Database;
+    try {
+      db = new Database(path);
+    } catch (err) {
+      throw documentError(500, `Cannot create document file ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    }
     try {
       configureConnection(db);
       db.transaction(() => {
@@ -54,8 +59,8 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
       })();
     } catch (err) {
       db.close();
-      fs.rmSync(path, { force: true });
-      throw err;
+      for (const suffix of ['', '-wal', '-shm']) { fs.rmSync(path + suffix, { force: true }); }
+      throw isGristError(err) ? err : documentError(500, `Cannot create document file ${path}: ${err instanceof Error ? err.message : String(err)}`);
     }
     return new EmbeddedDocument(path, db, options);
   }

@@ -245,6 +245,12 @@ describe('upsert', () => {
     expect(await doc.getRecords('Items')).toEqual(before);
   });
 
+  test('a formula column in require is refused with a clear error (its values are not computed)', async () => {
+    const err = await errorOf(doc.upsertRecords('Items', [{ require: { Double: 25 }, fields: { Qty: 1 } }]));
+    expect([err.status, err.extra?.column]).toEqual([400, 'Double']);
+    expect(err.message).toContain('formulas are not evaluated by the embedded engine');
+  });
+
   test('groups run in sorted signature order (04 put-mixed-key-sets)', async () => {
     await doc.createTables([{ id: 'Stock', columns: [{ id: 'Sku', fields: { type: 'Text' } }, { id: 'Name', fields: { type: 'Text' } },
       { id: 'Qty', fields: { type: 'Int' } }, { id: 'Price', fields: { type: 'Numeric' } }] }]);

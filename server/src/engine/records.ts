@@ -165,7 +165,10 @@ export function insertRows(store: Store, table: TableMeta, spec: InsertSpec): nu
         { kind: 'row', table: table.tableId });
     }
   }
-  let nextId = Math.max(maxOf(store, table, 'id'), ...explicit) + 1;
+  // A loop, not Math.max(...ids): a spread of 100k arguments overflows the stack.
+  let nextId = maxOf(store, table, 'id');
+  for (const id of explicit) { if (id > nextId) { nextId = id; } }
+  nextId += 1;
   const ids = spec.ids.map((id) => id ?? nextId++);
   const cols = table.columns;
   const named = new Set(spec.names);

@@ -77,9 +77,9 @@ export class Store {
     } catch (err) {
       this.reload();
       if (err instanceof GristError) { throw err; }
-      // Anything else is a storage failure (disk full, locked file, ...): report it as a 500 naming the file.
+      // Anything else is a storage or engine failure (disk full, locked file, a bug): a 500 naming the file.
       const message = err instanceof Error ? err.message : String(err);
-      throw new GristError(500, `Document storage error in ${this.db.name}: ${message}`, undefined, { kind: 'document' });
+      throw new GristError(500, `Write failed in document ${this.db.name}: ${message}`, undefined, { kind: 'document' });
     }
   }
 }

@@ -128,7 +128,7 @@ export function upsertRecords(
         },
       });
       adds.forEach((e, i) => { result.recordIds[e.index] = [ids[i] as number]; });
-      result.addRecordIds.push(...ids);
+      for (const id of ids) { result.addRecordIds.push(id); }
     }
   }
   return result;

@@ -18,11 +18,17 @@ export const PAGE_SIZE = 5000;
 /** Ids per `records/list` request (about 30 KB of JSON). */
 const IDS_PER_REQUEST = 5000;
 
+/** Ids per `GET /records` when the filter must go in the URL (about 6 KB; servers cap headers at 16 KB). */
+const IDS_PER_URL = 800;
+
 /** Above this many characters of filter JSON the read goes through `POST /records/list` (URL limits). */
 const MAX_FILTER_IN_URL = 2000;
 
 /** Reads records of one table. */
 export class RecordReader {
+  /** Set once the server turned out to lack `POST /records/list`. */
+  #noList = false;
+
   constructor(private readonly client: GristClient) {}
 
   /** `GET /records` (or `POST /records/list` for big filters); `afterId` as described above. */
@@ -98,7 +104,10 @@ export class RecordReader {
     });
   }
 
-  /** The rows with these ids (ascending) that also match the caller's filter; batches of 5000 ids. */
+  /**
+   * The rows with these ids (ascending) that also match the caller's filter, in batches of ids: 5000 per
+   * `POST /records/list`, or 800 per `GET` (URL length) on a Grist without `records/list`.
+   */
   async byIds(tableId: string, ids: number[], options: GetRecordsOptions): Promise<GristRecord[]> {
     const wanted = options.filter?.['id'];
     if (wanted) {
@@ -106,22 +115,34 @@ export class RecordReader {
       ids = ids.filter((id) => allowed.has(id));
     }
     const out: GristRecord[] = [];
-    for (let i = 0; i < ids.length; i += IDS_PER_REQUEST) {
-      const filter: Record<string, CellValue[]> = { ...options.filter, id: ids.slice(i, i + IDS_PER_REQUEST) };
-      const page = await this.#list(tableId, { filter, sort: options.sort, hidden: options.hidden });
+    for (let i = 0; i < ids.length; ) {
+      const size = this.#noList ? IDS_PER_URL : IDS_PER_REQUEST;
+      const filter: Record<string, CellValue[]> = { ...options.filter, id: ids.slice(i, i + size) };
+      const query = { filter, sort: options.sort, hidden: options.hidden };
+      const page = this.#noList ? await this.#get(tableId, query) : await this.#list(tableId, query);
+      if (page === undefined) continue; // records/list is missing: redo this batch in URL-sized pieces
       for (const record of page) out.push(record);
+      i += size;
     }
     return out;
   }
 
   async #plain(tableId: string, options: GetRecordsOptions): Promise<GristRecord[]> {
     const filterJson = options.filter === undefined ? undefined : JSON.stringify(options.filter);
-    if (filterJson !== undefined && filterJson.length > MAX_FILTER_IN_URL) return this.#list(tableId, options);
+    if (!this.#noList && filterJson !== undefined && filterJson.length > MAX_FILTER_IN_URL) {
+      const records = await this.#list(tableId, options);
+      if (records !== undefined) return records;
+    }
+    return this.#get(tableId, options);
+  }
+
+  /** `GET /records` with the query in the URL. */
+  async #get(tableId: string, options: GetRecordsOptions): Promise<GristRecord[]> {
     const answer = await this.client.json({
       method: 'GET',
       path: `/tables/${seg(tableId)}/records`,
       query: {
-        filter: filterJson,
+        filter: options.filter === undefined ? undefined : JSON.stringify(options.filter),
         sort: sortParam(options.sort),
         limit: options.limit ? String(options.limit) : undefined,
         hidden: options.hidden ? 'true' : undefined,
@@ -130,16 +151,30 @@ export class RecordReader {
     return listAt(answer, 'records', `GET /tables/${tableId}/records`) as GristRecord[];
   }
 
-  /** `POST /records/list`: the same read with its parameters in a JSON body (no URL length limit). */
-  async #list(tableId: string, options: GetRecordsOptions): Promise<GristRecord[]> {
+  /**
+   * `POST /records/list`: the same read with its parameters in a JSON body (no URL length limit).
+   * Undefined when this Grist has no such route (older versions answer 404 `not found: ...`); the reader
+   * then remembers to use `GET`.
+   */
+  async #list(tableId: string, options: GetRecordsOptions): Promise<GristRecord[] | undefined> {
     const body: Record<string, unknown> = {};
     if (options.filter !== undefined) body['filter'] = options.filter;
     const sort = sortParam(options.sort);
     if (sort !== undefined) body['sort'] = sort.split(',');
     if (options.limit) body['limit'] = options.limit;
     if (options.hidden) body['hidden'] = true;
-    const answer = await this.client.json({ method: 'POST', path: `/tables/${seg(tableId)}/records/list`, jsonText: JSON.stringify(body) });
-    return listAt(answer, 'records', `POST /tables/${tableId}/records/list`) as GristRecord[];
+    const path = `/tables/${seg(tableId)}/records/list`;
+    let answer: unknown;
+    try {
+      answer = await this.client.json({ method: 'POST', path, jsonText: JSON.stringify(body) });
+    } catch (err) {
+      if (err instanceof GristError && err.status === 404 && err.message.startsWith('not found:')) {
+        this.#noList = true;
+        return undefined;
+      }
+      throw err;
+    }
+    return listAt(answer, 'records', `POST ${path}`) as GristRecord[];
   }
 }
 
