@@ -2,6 +2,9 @@
  * `npm run bench`: every benchmark, figures measured side by side in one run.
  * Not a test: nothing here fails on a number; it prints what it measured.
  */
+import { runEngineBench } from './engine.js';
 import { benchGateway } from './gateway.js';
 
+await runEngineBench();
+console.log('');
 await benchGateway();

