@@ -67,8 +67,8 @@ export function toTrpcError(err: GatewayError): TRPCError {
 /** Grist texts that mean "you named something that does not exist". */
 const NOT_FOUND_PATTERNS: readonly RegExp[] = [
   /^Table not found/,
-  /^Invalid column "/,
-  /^KeyError/,
+  /Invalid column "/,
+  /\bKeyError '/,
   /unknown key/i,
   /^Attachment not found/,
   /column not found/i,

@@ -140,8 +140,39 @@ export const documentProcedure = loggedProcedure.use(async ({ ctx, meta, next, g
       `Permission '${needed ?? 'unknown'}' required for ${meta?.method ?? 'this method'} on document "${grant.document}"`,
     );
   }
-  return next({ ctx: { grant } });
+  const result = await next({ ctx: { grant } });
+  if (!result.ok) {
+    const table = raw && typeof raw === 'object' ? (raw as { table?: unknown }).table : undefined;
+    throw toTrpcError(await withValidNames(toGatewayError(result.error), ctx, grant, typeof table === 'string' ? table : undefined));
+  }
+  return result;
 });
+
+/**
+ * For "not found" errors, adds what does exist (the table's column ids, or the document's table ids) to
+ * the message and `details.valid`, so an agent can correct itself in one step.
+ */
+async function withValidNames(error: GatewayError, ctx: Context, grant: Grant, table: string | undefined): Promise<GatewayError> {
+  if (error.code !== 'NOT_FOUND' || error.details?.valid) return error;
+  try {
+    const backend = ctx.services.backends.get(grant.document);
+    if (/^Table not found/.test(error.message) || error.details?.column === undefined && !table) {
+      const tables = (await backend.listTables()).map((t) => t.id);
+      return new GatewayError('NOT_FOUND', `${error.message} (tables: ${tables.join(', ') || 'none'})`, { ...error.details, valid: tables });
+    }
+    if (table) {
+      const columns = (await backend.listColumns(table)).map((c) => c.id);
+      return new GatewayError('NOT_FOUND', `${error.message} (columns of ${table}: ${columns.join(', ') || 'none'})`, {
+        ...error.details,
+        table,
+        valid: columns,
+      });
+    }
+  } catch {
+    // Best effort: the original error stands.
+  }
+  return error;
+}
 
 /** The procedure builder of one data method, with its registry metadata, input and output. */
 export function dataMethod<D extends MethodDefinition>(def: D) {

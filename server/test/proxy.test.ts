@@ -238,10 +238,21 @@ describe('error contract', () => {
     expect(table.status).toBe(404);
     expect(table.body).toMatchObject({ success: false, code: 'NOT_FOUND' });
     expect(table.body.error).toContain('Nope');
+    // What does exist, so an agent can correct itself in one step.
+    expect(table.body.details.valid).toContain('Orders');
+    expect(table.body.error).toContain('Orders');
     const column = await gw.proxy(all, { method: 'add_records', table: 'Orders', records: [{ Nope: 1 }] });
     expect(column.status).toBe(404);
     expect(column.body.code).toBe('NOT_FOUND');
     expect(column.body.error).toContain('Nope');
+    expect(column.body.details.valid).toEqual(['Item', 'Qty', 'Price', 'Paid']);
+    const unknownFilter = await gw.proxy(all, { method: 'get_records', table: 'Orders', filter: { Nope: [1] } });
+    expect(unknownFilter.status).toBe(404);
+    expect(unknownFilter.body.details.valid).toEqual(['Item', 'Qty', 'Price', 'Paid']);
+    const unknownSort = await gw.proxy(all, { method: 'get_records', table: 'Orders', sort: 'Nope' });
+    expect(unknownSort.status).toBe(404);
+    const unknownColumn = await gw.proxy(all, { method: 'delete_column', table: 'Orders', column_id: 'Nope' });
+    expect(unknownColumn.status).toBe(404);
   });
 
   it('413 PAYLOAD_TOO_LARGE for a body over the limit', async () => {

@@ -19,7 +19,7 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 function fixturePath(name: string): string | undefined {
   const candidates = [
     process.env['GRIST_CONTRACT_DIR'] && path.join(process.env['GRIST_CONTRACT_DIR'], 'fixtures', name),
-    path.join(REPO_ROOT, '../shared/grist-contract/fixtures', name),
+    path.join(REPO_ROOT, 'server/test/contract/recorded/fixtures', name),
   ].filter((p): p is string => typeof p === 'string');
   return candidates.find((p) => fs.existsSync(p));
 }

@@ -13,7 +13,7 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 
 function fixture(name: string): { steps: { name: string; request: { body?: unknown }; response: { body: unknown } }[] } | undefined {
   const dir = process.env['GRIST_CONTRACT_DIR'] ? path.join(process.env['GRIST_CONTRACT_DIR'], 'fixtures')
-    : path.join(REPO_ROOT, '../shared/grist-contract/fixtures');
+    : path.join(REPO_ROOT, 'server/test/contract/recorded/fixtures');
   const file = path.join(dir, name);
   return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) as ReturnType<typeof fixture> : undefined;
 }

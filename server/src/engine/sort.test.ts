@@ -72,7 +72,7 @@ interface Rec { id: number; fields: Record<string, CellValue>; errors?: Record<s
 
 const file = [
   process.env['GRIST_CONTRACT_DIR'] && path.join(process.env['GRIST_CONTRACT_DIR'], 'fixtures/03-records-read.json'),
-  path.join(REPO_ROOT, '../shared/grist-contract/fixtures/03-records-read.json'),
+  path.join(REPO_ROOT, 'server/test/contract/recorded/fixtures/03-records-read.json'),
 ].find((p): p is string => typeof p === 'string' && fs.existsSync(p));
 
 describe.skipIf(!file)('fixture 03-records-read sort replay', () => {

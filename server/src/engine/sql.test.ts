@@ -395,6 +395,28 @@ describe('time limit and queue', () => {
     }
   });
 
+  it('close() of an idle runner waits for the child and lets a script end normally', async () => {
+    const code = `
+      import { SqlRunner } from ${JSON.stringify(path.join(REPO_ROOT, 'server/src/engine/sql.ts'))};
+      const runner = new SqlRunner(${JSON.stringify(dbFile)});
+      await runner.run('SELECT 1');
+      const pid = runner.childPid;
+      await runner.close();
+      console.log('closed ' + pid);
+    `;
+    const script = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    script.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exitCode = await new Promise<number | null>((resolve) => script.on('exit', (c) => resolve(c)));
+    expect(exitCode).toBe(0);
+    const match = /closed (\d+)/.exec(out);
+    expect(match).not.toBeNull();
+    expect(processGone(Number(match?.[1]))).toBe(true);
+  });
+
   it('the child dies with its parent even while stuck in a query', async () => {
     const code = `
       import { SqlRunner } from ${JSON.stringify(path.join(REPO_ROOT, 'server/src/engine/sql.ts'))};
@@ -436,7 +458,7 @@ const FIXTURE_CANDIDATES = [
   process.env['GRIST_CONTRACT_DIR'] && path.join(process.env['GRIST_CONTRACT_DIR'], 'fixtures/05-sql.json'),
   path.join(REPO_ROOT, 'server/test/contract/fixtures/05-sql.json'),
   path.join(REPO_ROOT, 'server/test/contract/05-sql.json'),
-  path.join(REPO_ROOT, '../shared/grist-contract/fixtures/05-sql.json'),
+  path.join(REPO_ROOT, 'server/test/contract/recorded/fixtures/05-sql.json'),
 ].filter((p): p is string => typeof p === 'string');
 const fixtureFile = FIXTURE_CANDIDATES.find((p) => fs.existsSync(p));
 

@@ -1,12 +1,17 @@
 /**
- * Loading the recorded Grist contract fixtures (`/work/shared/grist-contract/fixtures`, see its README)
+ * Loading the recorded Grist contract fixtures (`server/test/contract/recorded/fixtures`, see its README)
  * and turning a recorded step into the exact HTTP request to send.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-/** Where the fixtures live (overridable for other checkouts). */
-export const FIXTURES_DIR = process.env['GRIST_CONTRACT_FIXTURES'] ?? '/work/shared/grist-contract/fixtures';
+/**
+ * Where the fixtures live: the copy recorded against Grist and kept in the repository (`recorded/`, with
+ * its README), overridable to replay another recording.
+ */
+export const FIXTURES_DIR =
+  process.env['GRIST_CONTRACT_FIXTURES'] ?? path.join(path.dirname(fileURLToPath(import.meta.url)), 'recorded', 'fixtures');
 
 /** One multipart part of a recorded upload. */
 export interface MultipartPart {

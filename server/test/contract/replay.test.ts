@@ -1,5 +1,5 @@
 /**
- * Contract replay: every recorded Grist request (`/work/shared/grist-contract/fixtures`) is sent, in
+ * Contract replay: every recorded Grist request (`server/test/contract/recorded/fixtures`) is sent, in
  * order, to the embedded engine's Grist-compatible REST API over real HTTP on loopback, one brand-new
  * document per fixture, and the answer is compared with the recorded one (status, kept headers, body),
  * then the final state. Skips and expected differences live in `differences.ts`. A concise summary of
