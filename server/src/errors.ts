@@ -86,10 +86,10 @@ export function fromGristError(err: GristError): GatewayError {
   const userError = typeof err.details?.userError === 'string' ? err.details.userError : undefined;
   const message = userError && userError !== err.message ? `${err.message}: ${userError}` : err.message;
   const kind = err.extra?.kind;
+  if (err.status === 429) return new GatewayError('RATE_LIMITED', message, details);
   if (kind === 'timeout' || kind === 'unavailable' || err.status === 503 || err.status === 504) {
     return new GatewayError('UNAVAILABLE', message, details);
   }
-  if (err.status === 429) return new GatewayError('RATE_LIMITED', message, details);
   if (err.status === 413) return new GatewayError('PAYLOAD_TOO_LARGE', message, details);
   if (err.status === 404 || NOT_FOUND_PATTERNS.some((p) => p.test(err.message))) {
     return new GatewayError('NOT_FOUND', message, details);

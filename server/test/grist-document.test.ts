@@ -10,12 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
 import { createGateway, type Gateway } from '../src/gateway.js';
 import { startTestRestApi, TEST_API_KEY, type TestRestApi } from './conformance/rest-api.js';
+import { refusedUrl, startFaultProxy, type FaultProxy } from './faults/fault-proxy.js';
 
 const AGENT = 'gga_remote_agent_token_0123456789abcdef';
 let rest: TestRestApi;
 let gateway: Gateway;
 let server: ReturnType<typeof serve>;
 let url: string;
+let faults: FaultProxy;
 
 async function proxy(token: string, body: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${url}/api/v1/proxy`, {
@@ -31,9 +33,35 @@ beforeAll(async () => {
   const configPath = path.join(rest.dir, 'config.yaml');
   fs.writeFileSync(
     configPath,
-    `documents:\n  remote:\n    url: \${GRIST_URL}\n    doc_id: ${rest.docId}\n    api_key: \${GRIST_API_KEY}\ntokens:\n  - token: ${AGENT}\n    name: remote-agent\n    scope:\n      - document: remote\n        permissions: [read, write, schema]\n`,
+    `documents:
+  remote:
+    url: \${GRIST_URL}
+    doc_id: ${rest.docId}
+    api_key: \${GRIST_API_KEY}
+  flaky:
+    url: \${FLAKY_URL}
+    doc_id: ${rest.docId}
+    api_key: \${GRIST_API_KEY}
+  down:
+    url: \${DOWN_URL}
+    doc_id: ${rest.docId}
+    api_key: \${GRIST_API_KEY}
+tokens:
+  - token: ${AGENT}
+    name: remote-agent
+    scope:
+      - document: remote
+        permissions: [read, write, schema]
+      - document: flaky
+        permissions: [read, write]
+      - document: down
+        permissions: [read]
+`,
   );
-  gateway = createGateway(loadConfig(configPath, { GRIST_URL: rest.url, GRIST_API_KEY: TEST_API_KEY }));
+  faults = await startFaultProxy(rest.url);
+  gateway = createGateway(
+    loadConfig(configPath, { GRIST_URL: rest.url, GRIST_API_KEY: TEST_API_KEY, FLAKY_URL: faults.url, DOWN_URL: await refusedUrl() }),
+  );
   server = await new Promise((resolve) => {
     const s = serve({ fetch: gateway.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
@@ -42,6 +70,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await new Promise<void>((resolve) => server?.close(() => resolve()));
   await gateway?.close();
+  await faults?.close();
   await rest?.close();
 });
 
@@ -73,4 +102,36 @@ describe('a Grist document over HTTP through the gateway', () => {
     expect(badColumn.body.code).toBe('NOT_FOUND');
     expect(JSON.stringify([missing.body, badColumn.body])).not.toContain(TEST_API_KEY);
   });
+});
+
+describe('Grist failures reach the caller with stable codes', () => {
+  it('RATE_LIMITED when Grist keeps answering 429, after retrying the read', async () => {
+    const token = (await proxy(AGENT, { method: 'request_session_token', document: 'flaky', permissions: ['read', 'write'] })).body.data.token as string;
+    faults.setRule((req) => (req.path.endsWith('/tables') ? { kind: 'answer', status: 429, body: { error: 'Too many requests' } } : { kind: 'pass' }));
+    const before = faults.requests.length;
+    const res = await proxy(token, { method: 'list_tables' });
+    expect(res.status).toBe(429);
+    expect(res.body).toMatchObject({ success: false, code: 'RATE_LIMITED' });
+    expect(faults.requests.length - before).toBeGreaterThan(1);
+    faults.setRule(undefined);
+  }, 30_000);
+
+  it('UNAVAILABLE when Grist answers 503, and a failed add is not retried blindly', async () => {
+    const token = (await proxy(AGENT, { method: 'request_session_token', document: 'flaky', permissions: ['read', 'write'] })).body.data.token as string;
+    faults.setRule((req) => (req.method === 'POST' && req.path.endsWith('/records') ? { kind: 'answer', status: 503, body: { error: 'Document in flux' } } : { kind: 'pass' }));
+    const before = faults.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/records')).length;
+    const res = await proxy(token, { method: 'add_records', table: 'Orders', records: [{ Item: 'x', Qty: 1 }] });
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ success: false, code: 'UNAVAILABLE' });
+    expect(faults.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/records')).length - before).toBe(1);
+    faults.setRule(undefined);
+  }, 30_000);
+
+  it('UNAVAILABLE when Grist is down, naming the server but never the key', async () => {
+    const token = (await proxy(AGENT, { method: 'request_session_token', document: 'down', permissions: ['read'] })).body.data.token as string;
+    const res = await proxy(token, { method: 'list_tables' });
+    expect(res.status).toBe(503);
+    expect(res.body.code).toBe('UNAVAILABLE');
+    expect(JSON.stringify(res.body)).not.toContain(TEST_API_KEY);
+  }, 30_000);
 });
