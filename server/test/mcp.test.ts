@@ -96,6 +96,39 @@ describe('MCP tools (in-memory client)', () => {
     await client.close();
   });
 
+  it('every tool works through the client', async () => {
+    const client = await inMemoryClient(tokens.admin);
+    const d = { document: 'main' };
+    const expectOk = (r: ToolResult, name: string): any => {
+      expect(r.isError, `${name}: ${r.content[0]?.text}`).toBeFalsy();
+      return r.structuredContent;
+    };
+    expectOk(await call(client, 'create_table', { ...d, table_id: 'Every', columns: [{ id: 'K', type: 'Text' }, { id: 'V', type: 'Int' }] }), 'create_table');
+    const ids = expectOk(await call(client, 'add_records', { ...d, table: 'Every', records: [{ K: 'a', V: 1 }, { K: 'b', V: 2 }] }), 'add_records').record_ids as number[];
+    expect(expectOk(await call(client, 'update_records', { ...d, table: 'Every', records: [{ id: ids[0], fields: { V: 10 } }] }), 'update_records')).toEqual({ updated: 1 });
+    const upsert = expectOk(await call(client, 'add_or_update_records', { ...d, table: 'Every', records: [{ require: { K: 'b' }, fields: { V: 20 } }, { require: { K: 'c' }, fields: { V: 30 } }] }), 'add_or_update_records');
+    expect(upsert.updated).toEqual([ids[1]]);
+    expect(upsert.added).toHaveLength(1);
+    expect(expectOk(await call(client, 'delete_records', { ...d, table: 'Every', record_ids: [ids[0]] }), 'delete_records')).toEqual({ deleted: 1 });
+    expect(expectOk(await call(client, 'get_records', { ...d, table: 'Every', sort: 'K' }), 'get_records').records.map((r: { V: number }) => r.V)).toEqual([20, 30]);
+    expectOk(await call(client, 'list_tables', d), 'list_tables');
+    expectOk(await call(client, 'add_column', { ...d, table: 'Every', column_id: 'Note', column_type: 'Text' }), 'add_column');
+    // As in Grist, a column whose id follows its label is renamed with it; the tool reports the final id.
+    expect(expectOk(await call(client, 'modify_column', { ...d, table: 'Every', column_id: 'Note', label: 'A note' }), 'modify_column')).toEqual({ column_id: 'A_note' });
+    const described = expectOk(await call(client, 'describe_table', { ...d, table: 'Every' }), 'describe_table');
+    expect(described.columns.find((c: { id: string }) => c.id === 'A_note').label).toBe('A note');
+    expect(expectOk(await call(client, 'delete_column', { ...d, table: 'Every', column_id: 'A_note' }), 'delete_column')).toEqual({ deleted: 'A_note' });
+    expect(expectOk(await call(client, 'rename_table', { ...d, table: 'Every', new_table_id: 'Every2' }), 'rename_table')).toEqual({ table_id: 'Every2' });
+    expect(expectOk(await call(client, 'sql_query', { ...d, query: 'SELECT COUNT(*) AS n FROM Every2' }), 'sql_query').records).toEqual([{ n: 2 }]);
+    expect(expectOk(await call(client, 'delete_table', { ...d, table: 'Every2' }), 'delete_table')).toEqual({ deleted: 'Every2' });
+    const docs = expectOk(await call(client, 'get_proxy_documentation', {}), 'get_proxy_documentation');
+    expect(JSON.stringify(docs)).toContain('/api/v1/proxy');
+    const minted = expectOk(await call(client, 'request_session_token', { document: 'main', permissions: ['read'], ttl_seconds: 60 }), 'request_session_token');
+    expect(expectOk(await call(client, 'revoke_session_token', { token: minted.token }), 'revoke_session_token')).toEqual({ revoked: true });
+    expectOk(await call(client, 'list_documents', {}), 'list_documents');
+    await client.close();
+  });
+
   it('caps get_records in the model context and offers next_cursor', async () => {
     const client = await inMemoryClient(tokens.admin);
     await call(client, 'create_table', { document: 'main', table_id: 'Many', columns: [{ id: 'N', type: 'Int' }] });

@@ -27,8 +27,13 @@ export const columnsProcedures = {
     if (Object.keys(fields).length === 0) {
       throw new GatewayError('INVALID_REQUEST', 'Nothing to change: give at least one of type, formula, label');
     }
-    await backendOf(ctx).modifyColumns(input.table, [{ id: input.column_id, fields }]);
-    return { column_id: input.column_id };
+    const backend = backendOf(ctx);
+    // Grist renames a column whose id is tied to its label when the label changes: report the final id.
+    const colRef = fields.label !== undefined ? (await backend.listColumns(input.table)).find((c) => c.id === input.column_id)?.fields.colRef : undefined;
+    await backend.modifyColumns(input.table, [{ id: input.column_id, fields }]);
+    if (colRef === undefined) return { column_id: input.column_id };
+    const renamed = (await backend.listColumns(input.table)).find((c) => c.fields.colRef === colRef);
+    return { column_id: renamed?.id ?? input.column_id };
   }),
 
   delete_column: dataMethod(methods.delete_column).mutation(async ({ ctx, input }) => {
