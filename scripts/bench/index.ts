@@ -4,7 +4,10 @@
  */
 import { runEngineBench } from './engine.js';
 import { benchGateway } from './gateway.js';
+import { benchHttp } from './http.js';
 
 await runEngineBench();
 console.log('');
 await benchGateway();
+console.log('');
+await benchHttp();
