@@ -10,67 +10,59 @@
  *
  * Every method of the gateway is a typed procedure (inputs and results checked at compile time); reads are
  * `.query()`, writes `.mutate()`. Failures are {@link GatewayClientError}s with the gateway's stable `code`.
+ * Bulk helpers: {@link addRecordsInChunks}, {@link updateRecordsInChunks}, {@link upsertRecords},
+ * {@link iterateRecords}.
  */
-import { createTRPCClient, httpLink, TRPCClientError, type TRPCClient } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpLink } from '@trpc/client';
 import superjson from 'superjson';
-import type { AppRouter } from '@grist-gateway/server';
+import { gatewayErrorLink } from './errors.js';
+import type { AppRouter } from './router.js';
+import type { GatewayClient } from './types.js';
 
 export type { AppRouter };
+export {
+  GatewayClientError,
+  gatewayError,
+  gatewayErrorCodes,
+  gatewayErrorLink,
+  type GatewayErrorCode,
+  type GatewayErrorDetails,
+  type GatewayErrorShape,
+} from './errors.js';
+export type { GatewayClient, GatewayInputs, GatewayOutputs, FlatRecord, NewRecord, RecordUpdate, UpsertEntry, TableOptions } from './types.js';
+export { BulkWriteError, type ChunkOptions, type ChunkProgress } from './chunks.js';
+export { addRecordsInChunks, updateRecordsInChunks, upsertRecords, type UpsertOptions, type UpsertResult } from './bulk.js';
+export { iterateRecords, type IterateOptions } from './iterate.js';
 
 /** Options of {@link createGatewayClient}. */
 export interface GatewayClientOptions {
-  /** Base URL of the gateway, e.g. `http://127.0.0.1:3000` (the `proxy_url` origin). */
+  /** Base URL of the gateway, e.g. `http://127.0.0.1:3000` (the `proxy_url` works too). */
   url: string;
   /** A session token (`sess_...`), or an agent token (then data methods need `document`). */
   token: string;
   /** A `fetch` implementation (defaults to the global one). */
   fetch?: typeof fetch;
+  /**
+   * Send calls made in the same tick as one HTTP request (tRPC's batching link; default `true`).
+   * Set `false` for one request per call.
+   */
+  batch?: boolean;
 }
 
-/** The typed client: one property per gateway method. */
-export type GatewayClient = TRPCClient<AppRouter>;
-
-/** Creates a typed client; the transformer and the auth header are set for you. */
+/** Creates a typed client; the transformer, the auth header and typed errors are set up for you. */
 export function createGatewayClient(options: GatewayClientOptions): GatewayClient {
   const base = options.url.replace(/\/+$/, '').replace(/\/api\/v1\/proxy$/, '');
+  const transport = {
+    url: `${base}/trpc`,
+    transformer: superjson,
+    headers: () => ({ authorization: `Bearer ${options.token}` }),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  };
   return createTRPCClient<AppRouter>({
     links: [
-      httpLink({
-        url: `${base}/trpc`,
-        transformer: superjson,
-        headers: () => ({ authorization: `Bearer ${options.token}` }),
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-      }),
+      gatewayErrorLink(),
+      // A batch is capped so one HTTP request stays well under the gateway's body limit.
+      options.batch === false ? httpLink(transport) : httpBatchLink({ ...transport, maxItems: 10 }),
     ],
   });
-}
-
-/** The stable error codes of the gateway (same as the JSON proxy's `code`). */
-export type GatewayErrorCode =
-  | 'INVALID_TOKEN'
-  | 'TOKEN_EXPIRED'
-  | 'UNAUTHORIZED'
-  | 'INVALID_REQUEST'
-  | 'NOT_FOUND'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'GRIST_ERROR'
-  | 'RATE_LIMITED'
-  | 'UNAVAILABLE'
-  | 'INTERNAL_ERROR';
-
-/** What a failed call tells you. */
-export interface GatewayClientError {
-  /** Stable code. */
-  code: GatewayErrorCode;
-  /** Clear message naming what was wrong. */
-  message: string;
-  /** Facts like table, column, rows written before a failure. */
-  details: Record<string, unknown> | null;
-}
-
-/** Reads the gateway's code, message and details out of an error thrown by a client call. */
-export function gatewayError(err: unknown): GatewayClientError | undefined {
-  if (!(err instanceof TRPCClientError)) return undefined;
-  const data = err.data as { gatewayCode?: GatewayErrorCode; details?: Record<string, unknown> | null } | undefined;
-  return { code: data?.gatewayCode ?? 'INTERNAL_ERROR', message: err.message, details: data?.details ?? null };
 }

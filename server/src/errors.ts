@@ -71,6 +71,7 @@ const NOT_FOUND_PATTERNS: readonly RegExp[] = [
   /\bKeyError '/,
   /unknown key/i,
   /^Attachment not found/,
+  /^Invalid row id/,
   /column not found/i,
   /^Column .* not found/,
   /document not found/,

@@ -153,7 +153,7 @@ export const documentProcedure = loggedProcedure.use(async ({ ctx, meta, next, g
  * the message and `details.valid`, so an agent can correct itself in one step.
  */
 async function withValidNames(error: GatewayError, ctx: Context, grant: Grant, table: string | undefined): Promise<GatewayError> {
-  if (error.code !== 'NOT_FOUND' || error.details?.valid) return error;
+  if (error.code !== 'NOT_FOUND' || error.details?.valid || /row id|Attachment/.test(error.message)) return error;
   try {
     const backend = ctx.services.backends.get(grant.document);
     if (/^Table not found/.test(error.message) || error.details?.column === undefined && !table) {
