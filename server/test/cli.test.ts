@@ -1,0 +1,91 @@
+/**
+ * The CLI as a user runs it: `serve` on a fresh folder creates a config with a demo document and an agent
+ * token shown once, then serves it; `token` prints a token and its config line.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const BIN = path.resolve(import.meta.dirname, '../bin/grist-gateway.js');
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('grist-gateway serve', () => {
+  it('creates a demo config on first run, shows the token once, and serves the demo document', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gg-cli-'));
+    dirs.push(dir);
+    const config = path.join(dir, 'grist-gateway.yaml');
+    const child = spawn(process.execPath, [BIN, 'serve', '--config', config, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.on('data', (c: Buffer) => {
+          stderr += c.toString();
+          const match = /listening on (http:\/\/\S+)/.exec(stderr);
+          if (match && /gga_\S+/.test(stderr)) resolve(match[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+      });
+      const token = /(gga_[A-Za-z0-9_-]+)/.exec(stderr)![1]!;
+      const text = fs.readFileSync(config, 'utf8');
+      expect(text).toContain('engine: embedded');
+      expect(text).not.toContain(token); // only its digest is stored
+      expect(text).toMatch(/token_sha256: [0-9a-f]{64}/);
+      const post = (t: string, body: unknown) =>
+        fetch(`${url}/api/v1/proxy`, { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+          (r) => r.json() as Promise<any>,
+        );
+      const minted = await post(token, { method: 'request_session_token', document: 'demo', permissions: ['read'] });
+      expect(minted.success).toBe(true);
+      expect(minted.data.proxy_url).toBe(`${url}/api/v1/proxy`);
+      const tables = await post(minted.data.token, { method: 'list_tables' });
+      expect(tables.data.tables).toEqual(['Customers', 'Products', 'Orders']);
+      const orders = await post(minted.data.token, { method: 'get_records', table: 'Orders' });
+      expect(orders.data.records.length).toBeGreaterThan(0);
+      expect(stdout).toBe('');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    // A second run keeps the config and the data and shows no token.
+    const again = spawn(process.execPath, [BIN, 'serve', '--config', config, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let second = '';
+    await new Promise<void>((resolve, reject) => {
+      again.stderr.on('data', (c: Buffer) => {
+        second += c.toString();
+        if (second.includes('listening on')) resolve();
+      });
+      again.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${second}`)));
+    });
+    again.kill('SIGTERM');
+    await new Promise((resolve) => again.once('exit', resolve));
+    expect(second).not.toMatch(/gga_/);
+  }, 60_000);
+
+  it('refuses a broken config with every problem and its path', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gg-cli-'));
+    dirs.push(dir);
+    const config = path.join(dir, 'bad.yaml');
+    fs.writeFileSync(config, 'documents:\n  a:\n    engine: embedded\n    path: ./a.grist\ntokens:\n  - token: x\n    name: n\n    scope:\n      - document: b\n        permissions: [admin]\n');
+    const res = spawnSync(process.execPath, [BIN, 'serve', '--config', config, '--port', '0'], { encoding: 'utf8', timeout: 30_000 });
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain('tokens[0].scope[0].document');
+    expect(res.stderr).toContain('tokens[0].scope[0].permissions[0]');
+  }, 60_000);
+});
+
+describe('grist-gateway token', () => {
+  it('prints a new agent token and its sha256 config line', () => {
+    const res = spawnSync(process.execPath, [BIN, 'token'], { encoding: 'utf8', timeout: 30_000 });
+    expect(res.status).toBe(0);
+    const [token] = res.stdout.split('\n');
+    expect(token).toMatch(/^gga_[A-Za-z0-9_-]{43}$/);
+    expect(res.stdout).toMatch(/token_sha256: [0-9a-f]{64}/);
+  }, 60_000);
+});
