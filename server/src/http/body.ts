@@ -1,4 +1,6 @@
 /** Reading request bodies with a size limit, without trusting Content-Length. */
+import type { IncomingMessage } from 'node:http';
+import type { Context as HonoContext } from 'hono';
 import { GatewayError } from '../errors.js';
 
 /**
@@ -6,8 +8,7 @@ import { GatewayError } from '../errors.js';
  * upload is never held in memory whole.
  */
 export async function readBodyLimited(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
-  const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  checkDeclaredLength(request.headers.get('content-length'), maxBytes);
   if (!request.body) return new Uint8Array(new ArrayBuffer(0));
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -29,6 +30,35 @@ export async function readBodyLimited(request: Request, maxBytes: number): Promi
     offset += chunk.byteLength;
   }
   return out;
+}
+
+/**
+ * Reads a request's body as UTF-8 text with the same limit. On Node (@hono/node-server) it reads the
+ * socket stream directly, which is several times faster for multi-megabyte bodies than going through a
+ * web ReadableStream; elsewhere (tests with `app.request()`) it uses the standard Request.
+ */
+export async function readTextLimited(c: HonoContext, maxBytes: number): Promise<string> {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  if (!incoming || c.req.raw.bodyUsed || incoming.readableEnded) {
+    return Buffer.from((await readBodyLimited(c.req.raw, maxBytes)).buffer).toString('utf8');
+  }
+  checkDeclaredLength(c.req.header('content-length') ?? null, maxBytes);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of incoming as AsyncIterable<Buffer>) {
+    total += chunk.byteLength;
+    if (total > maxBytes) {
+      incoming.resume();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total).toString('utf8');
+}
+
+function checkDeclaredLength(header: string | null, maxBytes: number): void {
+  const declared = Number(header ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
 }
 
 function tooLarge(maxBytes: number): GatewayError {

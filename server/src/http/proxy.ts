@@ -8,7 +8,7 @@ import type { Context as HonoContext } from 'hono';
 import { bearerToken, contextFromBearer, type GatewayServices } from '../context.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import { createCaller } from '../routers/index.js';
-import { readBodyLimited } from './body.js';
+import { readTextLimited } from './body.js';
 
 /** Options of the proxy endpoint. */
 export interface ProxyOptions {
@@ -31,8 +31,7 @@ export function errorResponse(c: HonoContext, err: unknown): Response {
 }
 
 /** Parses and checks the envelope `{method, ...fields}`; throws INVALID_REQUEST naming the problem. */
-export function parseProxyRequest(bytes: Uint8Array): { method: MethodName; input: Record<string, unknown> } {
-  const text = new TextDecoder('utf-8').decode(bytes);
+export function parseProxyRequest(text: string): { method: MethodName; input: Record<string, unknown> } {
   if (text.trim() === '') throw new GatewayError('INVALID_REQUEST', 'Empty request body: send a JSON object like {"method": "list_tables"}');
   let parsed: unknown;
   try {
@@ -59,8 +58,8 @@ export function proxyHandler(services: GatewayServices, options: ProxyOptions) {
     try {
       const ctx = contextFromBearer(services, bearerToken(c.req.header('authorization')), 'proxy');
       if (ctx.authFailure) throw new GatewayError(ctx.authFailure.code, ctx.authFailure.message);
-      const bytes = await readBodyLimited(c.req.raw, options.maxBodyBytes);
-      const { method, input } = parseProxyRequest(bytes);
+      const text = await readTextLimited(c, options.maxBodyBytes);
+      const { method, input } = parseProxyRequest(text);
       const caller = createCaller(ctx) as unknown as Record<MethodName, (input: unknown) => Promise<unknown>>;
       const data = await caller[method](input);
       return c.json({ success: true, data });
