@@ -1,6 +1,10 @@
 /**
  * Reading records: filter (exact match on decoded values), sort (Grist's orders, manualSort then id
  * tie-break), limit (0 = none, negative drops from the end), keyset paging and batched iteration.
+ *
+ * Speed without changing results: filters are pushed down to SQL as a superset prefilter (filter-sql.ts)
+ * and still checked exactly in JS on the candidates; without a sort a positive limit stops the read; sorts
+ * order an index array on precomputed keys (sort-index.ts); filter columns are decoded before the rest.
  */
 import { GristError } from '../backend/errors.js';
 import type { CellValue, GetRecordsOptions, GristRecord } from '../backend/types.js';
@@ -8,7 +12,9 @@ import { CellError, type StoredValue } from './cells.js';
 import { sandboxKeyError } from './failures.js';
 import type { ColumnMeta, TableMeta } from './meta.js';
 import { quoteIdent } from './schema.js';
-import { makeRowComparator, parseSort, type SortKey } from './sort.js';
+import { filterToSql } from './filter-sql.js';
+import { parseSort } from './sort.js';
+import { sortOrder, type IndexedKey } from './sort-index.js';
 import type { Store } from './store.js';
 
 /**
@@ -31,32 +37,81 @@ interface CompiledFilter {
   values: Set<unknown>;
 }
 
+/** Cells of one SQL row, decoded in place: index 0 is the id, i + 1 the i-th selected column. */
+type Cells = (CellValue | CellError)[];
+
+/** Options of {@link selectRows}. */
+interface SelectOptions {
+  /** Exact JS filters: their columns are decoded first and failing rows dropped before anything else. */
+  filters?: readonly CompiledFilter[];
+  /** Counts the rows SQLite returned (before the JS filter) and the last id seen, for keyset paging. */
+  seen?: { count: number; lastId: number };
+  /** Stop after this many kept rows. */
+  max?: number;
+  /**
+   * Decode only these columns (besides the filter columns) now; the others stay stored values until
+   * {@link decodeRest}. Used by sorts with a limit, so that rows the limit cuts are never fully decoded.
+   */
+  only?: readonly ColIndex[];
+}
+
 /**
- * Selects `cols` of the rows matching `where`, decoded. With `filters`, their columns are decoded first
- * and rows that do not match are dropped before the other columns are decoded.
+ * Selects `cols` of the rows matching `where`, decodes them and returns `make(id, cells)` of each. With
+ * `filters`, their columns are decoded first and rows that do not match are dropped before the other
+ * columns are decoded. `make` may keep `cells` (it is not reused).
  */
-function selectRows(
-  store: Store, table: TableMeta, cols: readonly ColumnMeta[], where: string, args: unknown[],
-  filters: readonly CompiledFilter[] = [], seen?: { count: number; lastId: number },
-): Row[] {
+function selectRows<T>(
+  store: Store, table: TableMeta, cols: readonly ColumnMeta[], where: string, args: readonly unknown[],
+  options: SelectOptions, make: (id: number, cells: Cells) => T,
+): T[] {
+  const { filters = [], seen, max = Infinity } = options;
+  if (max <= 0) { return []; }
   const sql = `SELECT id${cols.map((c) => `, ${quoteIdent(c.colId)}`).join('')} FROM ${quoteIdent(table.tableId)} ${where}`;
-  // iterate() rather than all(): rows that fail the filter die young, which halves the GC work on big reads.
+  // iterate() rather than all(): rows that fail the filter die young, and a limit can stop the read early.
   const raw = store.stmt(sql).raw(true).iterate(...args) as IterableIterator<(StoredValue | CellValue | CellError)[]>;
   const filterIdx = [...new Set(filters.map((f) => f.index).filter((i) => i > 0))];
   const otherIdx: number[] = [];
-  for (let i = 1; i <= cols.length; i++) { if (!filterIdx.includes(i)) { otherIdx.push(i); } }
-  const decoders = [undefined, ...cols.map((c) => c.decode)];
-  const out: Row[] = [];
+  for (let i = 1; i <= cols.length; i++) {
+    if (!filterIdx.includes(i) && (options.only === undefined || options.only.includes(i))) { otherIdx.push(i); }
+  }
+  const decoders = cols.map((c) => c.decode);
+  const out: T[] = [];
   for (const cells of raw) {
     const id = Number(cells[0]);
     cells[0] = id;
     if (seen) { seen.count++; seen.lastId = id; }
-    for (const i of filterIdx) { cells[i] = (decoders[i] as ColumnMeta['decode'])((cells[i] ?? null) as StoredValue); }
-    if (filters.length && !matches(cells as (CellValue | CellError)[], filters)) { continue; }
-    for (const i of otherIdx) { cells[i] = (decoders[i] as ColumnMeta['decode'])((cells[i] ?? null) as StoredValue); }
-    out.push({ id, cells: cells as (CellValue | CellError)[] });
+    if (filters.length) {
+      for (const i of filterIdx) { cells[i] = (decoders[i - 1] as ColumnMeta['decode'])((cells[i] ?? null) as StoredValue); }
+      if (!matches(cells as Cells, filters)) { continue; }
+    }
+    for (const i of otherIdx) { cells[i] = (decoders[i - 1] as ColumnMeta['decode'])((cells[i] ?? null) as StoredValue); }
+    out.push(make(id, cells as Cells));
+    if (out.length >= max) { break; }
   }
   return out;
+}
+
+/** Decodes the cells {@link selectRows} left stored (`only` given): every column not in `done`. */
+function decodeRest(cells: Cells, decoders: readonly ColumnMeta['decode'][], todo: readonly ColIndex[]): Cells {
+  for (const i of todo) { cells[i] = (decoders[i - 1] as ColumnMeta['decode'])((cells[i] ?? null) as unknown as StoredValue); }
+  return cells;
+}
+
+/** `WHERE ...` of a read: `afterId` and the SQL pushdown of the filter (see filter-sql.ts). */
+function whereOf(table: TableMeta, options: GetRecordsOptions, extra: readonly string[] = []): { sql: string; args: unknown[] } {
+  const clauses: string[] = [];
+  const args: unknown[] = [];
+  if (options.afterId !== undefined) {
+    clauses.push('id > ?');
+    args.push(options.afterId);
+  }
+  if (options.filter !== undefined && options.filter !== null) {
+    const pushed = filterToSql(table, options.filter as Record<string, readonly unknown[]>);
+    clauses.push(...pushed.clauses);
+    args.push(...pushed.args);
+  }
+  clauses.push(...extra);
+  return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', args };
 }
 
 function compileFilter(table: TableMeta, cols: readonly ColumnMeta[], filter: GetRecordsOptions['filter']): CompiledFilter[] {
@@ -97,12 +152,11 @@ function choicesOf(col: ColumnMeta): readonly string[] | undefined {
 }
 
 /** Resolves sort keys to selected-column indexes; unknown keys are Grist's 500s. */
-function compileSort(table: TableMeta, cols: readonly ColumnMeta[], sort: GetRecordsOptions['sort']):
-  ((a: Row, b: Row) => number) | undefined {
+function compileSort(table: TableMeta, cols: readonly ColumnMeta[], sort: GetRecordsOptions['sort']): IndexedKey[] | undefined {
   if (sort === undefined || (Array.isArray(sort) && sort.length === 0) || sort === '') { return undefined; }
   const keys = parseSort(sort);
   if (keys.length === 0) { return undefined; }
-  const indexOf = new Map<SortKey, ColIndex>();
+  const out: IndexedKey[] = [];
   for (const key of keys) {
     let index: number;
     if (typeof key.col === 'number') {
@@ -118,23 +172,18 @@ function compileSort(table: TableMeta, cols: readonly ColumnMeta[], sort: GetRec
         throw new GristError(500, `unknown key ${key.col}`, undefined, { kind: 'column', table: table.tableId, column: key.col });
       }
     }
-    indexOf.set(key, index);
+    const choices = key.orderByChoice && index > 0 ? choicesOf(cols[index - 1] as ColumnMeta) : undefined;
+    out.push(choices ? { key, index, choices } : { key, index });
   }
+  return out;
+}
+
+/** The cells a sort needs decoded: its keys and manualSort. */
+function sortColumns(cols: readonly ColumnMeta[], keys: readonly IndexedKey[]): ColIndex[] {
   const msIndex = cols.findIndex((c) => c.colId === 'manualSort') + 1;
-  const tieBreak = (a: Row, b: Row): number => {
-    if (msIndex > 0) {
-      const ma = a.cells[msIndex];
-      const mb = b.cells[msIndex];
-      if (typeof ma === 'number' && typeof mb === 'number' && ma !== mb) { return ma - mb; }
-    }
-    return a.id - b.id;
-  };
-  const get = (row: Row, key: SortKey): CellValue | CellError => row.cells[indexOf.get(key) ?? 0] ?? null;
-  const choicesFor = (key: SortKey): readonly string[] | undefined => {
-    const i = indexOf.get(key) ?? 0;
-    return key.orderByChoice && i > 0 ? choicesOf(cols[i - 1] as ColumnMeta) : undefined;
-  };
-  return makeRowComparator(keys, get, tieBreak, choicesFor);
+  const idx = keys.map((k) => k.index).filter((i) => i > 0);
+  if (msIndex > 0) { idx.push(msIndex); }
+  return [...new Set(idx)];
 }
 
 /** Applies Grist's limit: 0/absent = all, negative drops that many from the end. */
@@ -149,26 +198,66 @@ export function outputColumns(table: TableMeta, hidden: boolean | undefined): Co
   return hidden ? table.columns : table.columns.filter((c) => !c.hidden);
 }
 
+/**
+ * Reads, filters, sorts and limits rows of `table` (`cols` selected, in that order) and returns
+ * `make(id, cells)` of each. Without a sort, a positive limit stops the read. With a sort, the sort keys
+ * are collected column-wise while reading and an index array is sorted (sort-index.ts); without a limit
+ * `make` runs during the read (so the raw rows die young), with one only the kept rows are fully decoded.
+ */
+function readWith<T>(
+  store: Store, table: TableMeta, cols: readonly ColumnMeta[], options: GetRecordsOptions, make: (id: number, cells: Cells) => T,
+): T[] {
+  const filters = compileFilter(table, cols, options.filter);
+  const keys = compileSort(table, cols, options.sort);
+  const where = whereOf(table, options);
+  const limit = options.limit !== undefined && Number.isFinite(options.limit) ? Math.trunc(options.limit) : 0;
+  const sql = `${where.sql} ORDER BY id`;
+  if (!keys) {
+    // In id order a positive limit is a prefix: stop reading as soon as it is reached.
+    return applyLimit(selectRows(store, table, cols, sql, where.args, { filters, max: limit > 0 ? limit : Infinity }, make), limit);
+  }
+  const keyIdx = sortColumns(cols, keys);
+  const msIndex = cols.findIndex((c) => c.colId === 'manualSort') + 1;
+  const columns = new Map<ColIndex, (CellValue | CellError)[]>(keyIdx.map((i) => [i, []]));
+  const ids: number[] = [];
+  const collect = (id: number, cells: Cells): void => {
+    ids.push(id);
+    for (const [i, values] of columns) { values.push(cells[i] ?? null); }
+  };
+  const valuesOf = (index: ColIndex): readonly (CellValue | CellError)[] => (index === 0 ? ids : columns.get(index) ?? []);
+  if (limit === 0) {
+    const items = selectRows(store, table, cols, sql, where.args, { filters }, (id, cells) => { collect(id, cells); return make(id, cells); });
+    const order = sortOrder(items.length, keys, valuesOf, ids, msIndex > 0 ? columns.get(msIndex) : undefined);
+    return order.map((i) => items[i] as T);
+  }
+  const items = selectRows(store, table, cols, sql, where.args, { filters, only: keyIdx }, (id, cells) => { collect(id, cells); return cells; });
+  const order = applyLimit(sortOrder(items.length, keys, valuesOf, ids, msIndex > 0 ? columns.get(msIndex) : undefined), limit);
+  const done = new Set([...keyIdx, ...filters.map((f) => f.index)]);
+  const todo: ColIndex[] = [];
+  for (let i = 1; i <= cols.length; i++) { if (!done.has(i)) { todo.push(i); } }
+  const decoders = cols.map((c) => c.decode);
+  return order.map((i) => {
+    const cells = decodeRest(items[i] as Cells, decoders, todo);
+    return make(cells[0] as number, cells);
+  });
+}
+
 /** Reads, filters, sorts and limits rows; every column of the table is selected, in table order. */
 export function readRows(store: Store, table: TableMeta, options: GetRecordsOptions = {}): Row[] {
-  const cols = table.columns;
-  const filters = compileFilter(table, cols, options.filter);
-  const comparator = compileSort(table, cols, options.sort);
-  const afterId = options.afterId;
-  const rows = afterId === undefined
-    ? selectRows(store, table, cols, 'ORDER BY id', [], filters)
-    : selectRows(store, table, cols, 'WHERE id > ? ORDER BY id', [afterId], filters);
-  if (comparator) { rows.sort(comparator); }
-  return applyLimit(rows, options.limit);
+  return readWith(store, table, table.columns, options, (id, cells) => ({ id, cells }));
 }
 
 /** A row as a `GET /records` record: error cells become `null` plus an `errors` entry. */
 export function toRecord(row: Row, table: TableMeta, out: readonly ColumnMeta[], indexes: readonly number[]): GristRecord {
+  return cellsToRecord(row.id, row.cells, out, indexes);
+}
+
+function cellsToRecord(id: number, cells: readonly (CellValue | CellError)[], out: readonly ColumnMeta[], indexes: readonly number[]): GristRecord {
   const fields: Record<string, CellValue> = {};
   let errors: Record<string, string> | undefined;
   for (let i = 0; i < out.length; i++) {
     const col = out[i] as ColumnMeta;
-    const v = row.cells[indexes[i] as number] ?? null;
+    const v = cells[indexes[i] as number] ?? null;
     if (v instanceof CellError) {
       fields[col.colId] = null;
       (errors ??= {})[col.colId] = v.name;
@@ -176,7 +265,7 @@ export function toRecord(row: Row, table: TableMeta, out: readonly ColumnMeta[],
       fields[col.colId] = v;
     }
   }
-  return errors ? { id: row.id, fields, errors } : { id: row.id, fields };
+  return errors ? { id, fields, errors } : { id, fields };
 }
 
 /** A row with error cells inline as `["E", name]` (for `GET /data`). */
@@ -196,10 +285,9 @@ export function indexesOf(table: TableMeta, out: readonly ColumnMeta[]): number[
 
 /** `GET /records`. */
 export function getRecords(store: Store, table: TableMeta, options: GetRecordsOptions = {}): GristRecord[] {
-  const rows = readRows(store, table, options);
   const out = outputColumns(table, options.hidden);
   const idx = indexesOf(table, out);
-  return rows.map((r) => toRecord(r, table, out, idx));
+  return readWith(store, table, table.columns, options, (id, cells) => cellsToRecord(id, cells, out, idx));
 }
 
 /**
@@ -221,16 +309,12 @@ export function* iterateRows(store: Store, table: TableMeta, options: GetRecords
     }
     needed.add('manualSort');
     const keyCols = table.columns.filter((c) => needed.has(c.colId));
-    const filters = compileFilter(table, keyCols, options.filter);
-    const comparator = compileSort(table, keyCols, options.sort);
-    const where = options.afterId === undefined ? '' : 'WHERE id > ?';
-    let keyed = selectRows(store, table, keyCols, where, options.afterId === undefined ? [] : [options.afterId], filters);
-    if (comparator) { keyed.sort(comparator); }
-    const ids = applyLimit(keyed, limit).map((r) => r.id);
-    keyed = [];
+    const ids = readWith(store, table, keyCols, options, (id) => id);
+    // One JSON parameter per batch: no parameter limit, one statement text for every batch size.
+    const sql = 'WHERE id IN (SELECT value FROM json_each(?))';
     for (let start = 0; start < ids.length; start += BATCH_SIZE) {
       const chunk = ids.slice(start, start + BATCH_SIZE);
-      const rows = selectRows(store, table, table.columns, `WHERE id IN (${chunk.map(() => '?').join(',')})`, chunk);
+      const rows = selectRows(store, table, table.columns, sql, [JSON.stringify(chunk)], {}, (id, cells) => ({ id, cells }));
       const byId = new Map(rows.map((r) => [r.id, r]));
       const batch: GristRecord[] = [];
       for (const id of chunk) {
@@ -250,15 +334,17 @@ export function* iterateRows(store: Store, table: TableMeta, options: GetRecords
     return;
   }
   const filters = compileFilter(table, table.columns, options.filter);
+  // The filter's pushdown without afterId: the keyset condition below replaces it.
+  const where = whereOf(table, { filter: options.filter }, ['id > ?']);
   let lastId = options.afterId ?? Number.MIN_SAFE_INTEGER;
   let remaining = limit > 0 ? Math.trunc(limit) : Infinity;
   while (remaining > 0) {
     const seen = { count: 0, lastId };
-    let kept = selectRows(store, table, table.columns, `WHERE id > ? ORDER BY id LIMIT ${BATCH_SIZE}`, [lastId], filters, seen);
+    const kept = selectRows(store, table, table.columns, `${where.sql} ORDER BY id LIMIT ${BATCH_SIZE}`, [...where.args, lastId],
+      { filters, seen, max: remaining }, (id, cells) => cellsToRecord(id, cells, out, idx));
     lastId = seen.lastId;
-    if (kept.length > remaining) { kept = kept.slice(0, remaining); }
     remaining -= kept.length;
-    if (kept.length) { yield kept.map((r) => toRecord(r, table, out, idx)); }
+    if (kept.length) { yield kept; }
     if (seen.count < BATCH_SIZE) { return; }
   }
 }
