@@ -35,8 +35,10 @@ export class GatewayError extends Error {
     message: string,
     /** Optional structured facts. */
     readonly details?: GatewayErrorDetails,
+    /** The original failure (kept for server-side logs, never sent to callers). */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
   }
 
   /** The HTTP status of this error on the JSON proxy. */
@@ -118,10 +120,10 @@ export function toGatewayError(err: unknown): GatewayError {
     if (err.code === 'FORBIDDEN') return new GatewayError('UNAUTHORIZED', err.message);
     if (err.code === 'PAYLOAD_TOO_LARGE') return new GatewayError('PAYLOAD_TOO_LARGE', err.message);
     if (err.cause) return toGatewayError(err.cause);
-    return new GatewayError('INTERNAL_ERROR', 'Internal error');
+    return new GatewayError('INTERNAL_ERROR', 'Internal error', undefined, err);
   }
   if (err instanceof GristError) return fromGristError(err);
   if (err instanceof AuthError) return new GatewayError(err.code, err.message);
   if (err instanceof z.ZodError) return new GatewayError('INVALID_REQUEST', `Invalid request: ${formatZodIssues(err)}`);
-  return new GatewayError('INTERNAL_ERROR', 'Internal error');
+  return new GatewayError('INTERNAL_ERROR', 'Internal error', undefined, err);
 }

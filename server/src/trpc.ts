@@ -88,7 +88,7 @@ const loggedProcedure = t.procedure.use(async ({ ctx, meta, next, getRawInput })
   const gatewayError = toGatewayError(result.error);
   const level = gatewayError.code === 'INTERNAL_ERROR' ? 'error' : 'info';
   ctx.services.logger[level](
-    { ...base, status: 'error', code: gatewayError.code, ...(level === 'error' ? { err: result.error.cause ?? result.error } : {}) },
+    { ...base, status: 'error', code: gatewayError.code, ...(level === 'error' ? { err: gatewayError.cause ?? result.error.cause ?? result.error } : {}) },
     'call',
   );
   throw toTrpcError(gatewayError);

@@ -60,7 +60,7 @@ export function uploadHandler(services: GatewayServices, options: AttachmentOpti
       );
       return c.json({ success: true, data: { attachment_id: id, filename: fileName, size_bytes: data.byteLength } });
     } catch (err) {
-      return errorResponse(c, err);
+      return errorResponse(c, err, services.logger);
     }
   };
 }
@@ -90,7 +90,7 @@ export function downloadHandler(services: GatewayServices) {
         },
       });
     } catch (err) {
-      return errorResponse(c, err);
+      return errorResponse(c, err, services.logger);
     }
   };
 }

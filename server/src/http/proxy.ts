@@ -9,6 +9,7 @@ import { bearerToken, contextFromBearer, type GatewayServices } from '../context
 import { GatewayError, toGatewayError } from '../errors.js';
 import { createCaller } from '../routers/index.js';
 import { readTextLimited } from './body.js';
+import type { Logger } from '../log.js';
 
 /** Options of the proxy endpoint. */
 export interface ProxyOptions {
@@ -23,8 +24,9 @@ export interface ProxyOptions {
 const knownMethods: ReadonlySet<string> = new Set<string>([...dataMethodNames, ...agentMethodNames]);
 
 /** The error envelope, with the status of its code. */
-export function errorResponse(c: HonoContext, err: unknown): Response {
+export function errorResponse(c: HonoContext, err: unknown, logger?: Logger): Response {
   const error = toGatewayError(err);
+  if (error.code === 'INTERNAL_ERROR' && logger) logger.error({ err: error.cause ?? err, path: c.req.path }, 'internal error');
   const body: Record<string, unknown> = { success: false, error: error.message, code: error.code };
   if (error.details) body.details = error.details;
   return c.json(body, error.status as 400);
@@ -64,7 +66,7 @@ export function proxyHandler(services: GatewayServices, options: ProxyOptions) {
       const data = await caller[method](input);
       return c.json({ success: true, data });
     } catch (err) {
-      return errorResponse(c, err);
+      return errorResponse(c, err, services.logger);
     }
   };
 }
