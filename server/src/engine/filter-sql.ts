@@ -1,6 +1,6 @@
 /**
  * SQL pushdown of record filters: `WHERE` conditions that keep a SUPERSET of the rows the exact JS filter
- * (read.ts: decoded cell value in the set of filter values, SameValueZero) keeps, so SQLite drops most
+ * (read.ts: decoded cell value in the set of filter values, with Python equality: True == 1) keeps, so SQLite drops most
  * non-matching rows before they are decoded. The exact JS check still runs on every candidate row, so a
  * condition here may keep too much but must never drop a row the JS check would keep.
  *
@@ -47,9 +47,11 @@ export function filterToSql(table: TableMeta, filter: Readonly<Record<string, re
   return out;
 }
 
-/** `id` cells are integers: only integer filter values can match them. */
+/** `id` cells are integers: only integer filter values (and true == 1, Python equality) can match them. */
 function idCondition(values: readonly unknown[], out: SqlFilter): void {
-  const ids = values.filter((v): v is number => typeof v === 'number' && Number.isSafeInteger(v));
+  const ids = values
+    .map((v) => (typeof v === 'boolean' ? Number(v) : v))
+    .filter((v): v is number => typeof v === 'number' && Number.isSafeInteger(v));
   if (ids.length === 0) {
     out.clauses.push('0');
     return;
@@ -73,13 +75,18 @@ function dataCondition(col: string, isBool: boolean, values: readonly unknown[],
     } else if (typeof v === 'string') {
       inList.push(v);
     } else if (typeof v === 'number') {
-      // Bool cells decode to booleans (or text/blob values), never to a number from a numeric cell.
-      if (isBool) { continue; }
+      // Bool cells decode to booleans (or text/blob values); with Python equality 1 matches true, 0 false.
+      if (isBool) {
+        if (v === 1) ors.push(`(${NUMERIC.replace('%', col)} AND ${col} <> 0)`);
+        else if (v === 0) ors.push(`${col} = 0`);
+        continue;
+      }
       if (!Number.isFinite(v) || Math.abs(v) >= EXACT_LIMIT) { return; } // not exactly representable: no pushdown
       inList.push(v);
     } else if (typeof v === 'boolean') {
-      // In a Bool column any non-zero number reads as true; elsewhere booleans only come from BLOBs.
+      // In a Bool column any non-zero number reads as true; elsewhere true == 1 and false == 0 (Python).
       if (isBool) { ors.push(v ? `(${NUMERIC.replace('%', col)} AND ${col} <> 0)` : `${col} = 0`); }
+      else { inList.push(v ? 1 : 0); }
     } else {
       // bigint, symbol, function, undefined: not a cell value the JS check could match... unless it could;
       // keep the column unfiltered rather than reason about it.

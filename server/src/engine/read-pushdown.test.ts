@@ -129,7 +129,9 @@ function cellOf(rec: GristRecord, colId: string): CellValue | undefined {
 function referenceFilter(all: readonly GristRecord[], filter: Record<string, CellValue[]>): GristRecord[] {
   return all.filter((rec) => Object.entries(filter).every(([colId, values]) => {
     const v = cellOf(rec, colId);
-    return v !== undefined && (v === null || typeof v !== 'object') && values.includes(v);
+    // Python equality, as Grist filters: True == 1, False == 0, 1 == 1.0.
+    const key = (x: unknown) => (typeof x === 'boolean' ? Number(x) : x);
+    return v !== undefined && (v === null || typeof v !== 'object') && values.some((w) => (w === null || typeof w !== 'object') && key(w) === key(v));
   }));
 }
 
@@ -257,6 +259,13 @@ describe('filter pushdown, limits and sorts change no result', () => {
     expect(referenceFilter(all, { Flag: ['yes please'] }).map((x) => x.id)).toEqual([3]);
     expect(referenceFilter(all, { Num: [1] }).map((x) => x.id)).toEqual([1]);
     expect(referenceFilter(all, { id: [1, '2', 3.5, true] }).map((x) => x.id)).toEqual([1]);
+    // Grist filters with Python equality: True == 1, False == 0 (and text never equals a number).
+    const ids = async (filter: Record<string, CellValue[]>) => (await doc.getRecords('Mix', { filter })).map((x) => x.id);
+    expect(await ids({ Flag: [1] })).toEqual([1]);
+    expect(await ids({ Flag: [0] })).toEqual([2]);
+    expect(await ids({ Cnt: [true] })).toEqual([1]);
+    expect(await ids({ Cnt: [false] })).toEqual([2]);
+    expect(await ids({ Txt: [1] })).toEqual([]);
   });
 
   test('an id filter longer than SQLite\'s parameter limit', async () => {

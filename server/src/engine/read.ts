@@ -128,15 +128,23 @@ function compileFilter(table: TableMeta, cols: readonly ColumnMeta[], filter: Ge
     const index = colId === 'id' ? 0 : cols.findIndex((c) => c.colId === colId) + 1;
     if (index === 0 && colId !== 'id') { throw sandboxKeyError(colId, table.tableId); }
     // Lists never match (Grist compares them by identity), so only primitives go into the set.
-    out.push({ index, values: new Set(values.filter((v) => v === null || typeof v !== 'object')) });
+    out.push({ index, values: new Set(values.filter((v) => v === null || typeof v !== 'object').map(pyKey)) });
   }
   return out;
+}
+
+/**
+ * The key under which a filter value or a cell is compared. Grist filters with Python equality (`value in
+ * frozenset(values)`), where `True == 1` and `False == 0`; numbers compare by value (`1 == 1.0`, `-0 == 0`).
+ */
+function pyKey<T>(value: T): T | number {
+  return typeof value === 'boolean' ? (value ? 1 : 0) : value;
 }
 
 function matches(cells: readonly (CellValue | CellError)[], filters: readonly CompiledFilter[]): boolean {
   for (const f of filters) {
     const v = cells[f.index];
-    if (v instanceof CellError || (v !== null && typeof v === 'object') || !f.values.has(v)) { return false; }
+    if (v instanceof CellError || (v !== null && typeof v === 'object') || !f.values.has(pyKey(v))) { return false; }
   }
   return true;
 }
