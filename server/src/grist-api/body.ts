@@ -11,6 +11,7 @@
  *   held whole.
  */
 import { GristError } from '../backend/errors.js';
+import { readRequestLimited } from '../util/read-limited.js';
 
 /** Grist's JSON body limit (Express `'1mb'`). */
 export const JSON_BODY_LIMIT = 1024 * 1024;
@@ -23,32 +24,8 @@ export function isJsonContentType(contentType: string | null | undefined): boole
 }
 
 /** Reads the raw bytes of a request body, failing with 413 as soon as it exceeds `limit`. */
-export async function readBodyLimited(req: Request, limit: number): Promise<Uint8Array> {
-  const declared = req.headers.get('content-length');
-  if (declared !== null && Number(declared) > limit) {
-    throw new GristError(413, 'request entity too large');
-  }
-  if (!req.body) return new Uint8Array(0);
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw new GristError(413, 'request entity too large');
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+export function readBodyLimited(req: Request, limit: number): Promise<Uint8Array> {
+  return readRequestLimited(req, limit, () => new GristError(413, 'request entity too large'));
 }
 
 /** The first non-whitespace character of `text` (JSON whitespace only), or undefined. */
