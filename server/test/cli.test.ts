@@ -49,6 +49,8 @@ describe('grist-gateway serve', () => {
       const orders = await post(minted.data.token, { method: 'get_records', table: 'Orders' });
       expect(orders.data.records.length).toBeGreaterThan(0);
       expect(stdout).toBe('');
+      // No grist_api in the config: the Grist REST API is not exposed.
+      expect((await fetch(`${url}/api/docs/demo/tables`)).status).toBe(404);
     } finally {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
@@ -77,6 +79,46 @@ describe('grist-gateway serve', () => {
     expect(res.status).toBe(1);
     expect(res.stderr).toContain('tokens[0].scope[0].document');
     expect(res.stderr).toContain('tokens[0].scope[0].permissions[0]');
+  }, 60_000);
+});
+
+describe('grist-gateway serve with grist_api', () => {
+  it('serves configured embedded documents over Grist\'s REST API under their config name', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gg-cli-'));
+    dirs.push(dir);
+    const config = path.join(dir, 'grist-gateway.yaml');
+    fs.writeFileSync(config, 'documents:\n  shop:\n    engine: embedded\n    path: ./shop.grist\ntokens: []\ngrist_api:\n  api_key: ${EMBEDDED_KEY}\n  data_dir: ./data\n');
+    const child = spawn(process.execPath, [BIN, 'serve', '--config', config, '--port', '0'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, EMBEDDED_KEY: 'embedded-key-123' },
+    });
+    try {
+      let stderr = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.on('data', (c: Buffer) => {
+          stderr += c.toString();
+          const match = /listening on (http:\/\/\S+)/.exec(stderr);
+          if (match) resolve(match[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+      });
+      const auth = { authorization: 'Bearer embedded-key-123', 'content-type': 'application/json' };
+      const created = await fetch(`${url}/api/docs/shop/tables`, { method: 'POST', headers: auth, body: JSON.stringify({ tables: [{ id: 'Items', columns: [{ id: 'Name', fields: { type: 'Text' } }] }] }) });
+      expect(created.status).toBe(200);
+      expect(await created.json()).toEqual({ tables: [{ id: 'Items' }] });
+      const added = await fetch(`${url}/api/docs/shop/tables/Items/records`, { method: 'POST', headers: auth, body: JSON.stringify({ records: [{ fields: { Name: 'pen' } }] }) });
+      expect(await added.json()).toEqual({ records: [{ id: 1 }] });
+      const read = await fetch(`${url}/api/docs/shop/tables/Items/records`, { headers: auth });
+      expect(await read.json()).toEqual({ records: [{ id: 1, fields: { Name: 'pen' } }] });
+      const wrongKey = await fetch(`${url}/api/docs/shop/tables`, { headers: { authorization: 'Bearer nope' } });
+      expect(wrongKey.status).toBe(401);
+      const newDoc = await fetch(`${url}/api/workspaces/1/docs`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Scratch' }) });
+      expect(newDoc.status).toBe(200);
+      expect(await newDoc.json()).toMatch(/^[A-Za-z0-9]{22}$/);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
   }, 60_000);
 });
 
