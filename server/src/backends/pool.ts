@@ -18,11 +18,7 @@ export type BackendFactory = (doc: DocumentConfig, logger: Logger) => DocBackend
 
 /** Creates an empty embedded document when the file does not exist yet (and its folder). */
 export function ensureEmbeddedFile(filePath: string, logger?: Logger): void {
-  if (fs.existsSync(filePath)) return;
-  fs.mkdirSync(path.dirname(filePath), { recursive: true });
-  const created = EmbeddedDocument.create(filePath);
-  void created.close();
-  logger?.info({ path: filePath }, 'created a new embedded document');
+  if (!fs.existsSync(filePath)) void openEmbedded(filePath, logger).close();
 }
 
 /** Opens an embedded document, creating the file (and its folder) when it does not exist yet. */

@@ -11,27 +11,10 @@ import { META_TABLES, type MetaKind } from './schema.js';
 /** Message of the error cell every non-empty formula reads as: formulas are not evaluated here. */
 export const FORMULA_NOT_EVALUATED = 'formulas are not evaluated by the embedded engine';
 
-/** One column of a table, user or metadata. */
-export interface ColumnMeta {
-  colRef: number;
+/** One column of a table, user or metadata: its `GET /columns` fields plus what reads and writes need. */
+export interface ColumnMeta extends ColumnFields {
   colId: string;
-  type: string;
   colType: ColType;
-  parentId: number;
-  parentPos: number;
-  widgetOptions: string;
-  isFormula: boolean;
-  formula: string;
-  label: string;
-  description: string;
-  untieColIdFromLabel: boolean;
-  summarySourceCol: number;
-  displayCol: number;
-  visibleCol: number;
-  rules: unknown;
-  reverseCol: number;
-  recalcWhen: number;
-  recalcDeps: unknown;
   /** Left out of reads unless `hidden` is asked (`manualSort`, `gristHelper_*`). */
   hidden: boolean;
   /** A formula column with a non-empty formula: values cannot be written and read as errors. */

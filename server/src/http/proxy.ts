@@ -66,7 +66,8 @@ export function proxyHandler(services: GatewayServices, options: ProxyOptions) {
       const data = await caller[method](input);
       return c.json({ success: true, data });
     } catch (err) {
-      return errorResponse(c, err, services.logger);
+      // The router has logged the failed call already (with its cause for INTERNAL_ERROR).
+      return errorResponse(c, err);
     }
   };
 }

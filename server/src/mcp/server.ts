@@ -7,7 +7,7 @@
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { agentMethodNames, dataMethodNames, methods, type MethodDefinition, type MethodName } from '@grist-gateway/shared';
+import { agentMethodNames, dataMethodNames, methods, type MethodDefinition, type MethodName, type Permission } from '@grist-gateway/shared';
 import { z } from 'zod';
 import type { Agent } from '../auth/index.js';
 import { createContextInner, type GatewayServices } from '../context.js';
@@ -51,8 +51,8 @@ function failure(err: unknown): CallToolResult {
 }
 
 /** Whether the agent holds `permission` on at least one configured document. */
-function canAnywhere(agent: Agent, services: GatewayServices, permission: string): boolean {
-  return services.backends.names().some((doc) => agent.permissionsFor(doc).includes(permission as never));
+function canAnywhere(agent: Agent, services: GatewayServices, permission: Permission): boolean {
+  return services.backends.names().some((doc) => agent.permissionsFor(doc).includes(permission));
 }
 
 /** Builds the MCP server for one authenticated agent. */

@@ -1,11 +1,19 @@
 /**
- * Reads a request body whole, refusing as soon as it exceeds a limit (the declared Content-Length is
+ * Reading request bodies whole, refusing as soon as they exceed a limit (the declared Content-Length is
  * checked first, then the bytes as they stream in), so an oversized body is never held in memory whole.
  * Shared by the gateway's endpoints and the Grist-compatible REST API; each passes its own error.
  */
+import type { IncomingMessage } from 'node:http';
+
+/** True when a declared Content-Length already exceeds `limit`. */
+function declaredOver(contentLength: string | null | undefined, limit: number): boolean {
+  const declared = Number(contentLength ?? NaN);
+  return Number.isFinite(declared) && declared > limit;
+}
+
+/** Reads a web `Request` body. */
 export async function readRequestLimited(request: Request, limit: number, tooLarge: () => Error): Promise<Uint8Array<ArrayBuffer>> {
-  const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge();
+  if (declaredOver(request.headers.get('content-length'), limit)) throw tooLarge();
   if (!request.body) return new Uint8Array(new ArrayBuffer(0));
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -27,4 +35,23 @@ export async function readRequestLimited(request: Request, limit: number, tooLar
     offset += chunk.byteLength;
   }
   return out;
+}
+
+/**
+ * Reads a Node request stream directly: several times faster for multi-megabyte bodies than going through
+ * a web ReadableStream.
+ */
+export async function readIncomingLimited(incoming: IncomingMessage, limit: number, tooLarge: () => Error): Promise<Buffer> {
+  if (declaredOver(incoming.headers['content-length'], limit)) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of incoming as AsyncIterable<Buffer>) {
+    total += chunk.byteLength;
+    if (total > limit) {
+      incoming.resume();
+      throw tooLarge();
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
 }

@@ -16,8 +16,8 @@ export interface ConformanceTarget {
   cleanup(): Promise<void>;
 }
 
-/** Awaits `promise` and checks that it fails with a GristError of this status and exact text. */
-export async function expectGristError(promise: Promise<unknown>, status: number, message: string | RegExp): Promise<GristError> {
+/** Awaits `promise` and checks that it fails with a GristError; returns that error. */
+export async function caughtGristError(promise: Promise<unknown>): Promise<GristError> {
   let caught: unknown;
   try {
     await promise;
@@ -25,7 +25,12 @@ export async function expectGristError(promise: Promise<unknown>, status: number
     caught = err;
   }
   expect(caught, 'expected a GristError').toBeInstanceOf(GristError);
-  const err = caught as GristError;
+  return caught as GristError;
+}
+
+/** Awaits `promise` and checks that it fails with a GristError of this status and exact text. */
+export async function expectGristError(promise: Promise<unknown>, status: number, message: string | RegExp): Promise<GristError> {
+  const err = await caughtGristError(promise);
   if (typeof message === 'string') expect(err.message).toBe(message);
   else expect(err.message).toMatch(message);
   expect(err.status).toBe(status);

@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import { GristError } from '../../src/backend/errors.js';
 import type { GristHttpBackend, GristHttpBackendOptions } from '../../src/backends/http/index.js';
 import { startTestRestApi, TEST_API_KEY, type TestRestApi } from '../conformance/rest-api.js';
+import { caughtGristError } from '../conformance/suite.js';
 import { startFaultProxy, type FaultProxy, type SeenRequest } from './fault-proxy.js';
 
 /** The REST API, a proxy in front of it, a direct backend (for checking) and a proxied one (under test). */
@@ -37,14 +38,7 @@ export async function startFaultRig(): Promise<FaultRig> {
 
 /** Awaits a failure and returns it as a GristError; checks the API key appears nowhere in it. */
 export async function failure(promise: Promise<unknown>): Promise<GristError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, 'expected a GristError').toBeInstanceOf(GristError);
-  const err = caught as GristError;
+  const err = await caughtGristError(promise);
   const everything = `${err.message} ${err.stack ?? ''} ${JSON.stringify(err)} ${JSON.stringify(err.details ?? {})} ${JSON.stringify(err.extra ?? {})}`;
   expect(everything).not.toContain(TEST_API_KEY);
   return err;
