@@ -5,6 +5,7 @@
  */
 import { accountOf, BulkWriteError, runChunks, type ChunkOptions } from './chunks.js';
 import { gatewayError } from './errors.js';
+import type { AnyGatewayClient, NewRecordOf, RecordUpdateOf, TableOf, UpsertEntryOf } from './schema.js';
 import type { GatewayClient, GatewayInputs, GatewayOutputs, NewRecord, RecordUpdate, UpsertEntry } from './types.js';
 
 /** `written_ids` the gateway reported for a call that failed partway (its own internal chunking). */
@@ -20,19 +21,22 @@ function documentOf(options: ChunkOptions): { document?: string } {
 
 /**
  * Adds `records` to `table` in chunks of `chunkSize` (default 500), `concurrency` calls at a time
- * (default 2). Returns the new row ids in input order.
+ * (default 2). Returns the new row ids in input order. With a typed client, `table` and the records'
+ * columns and values are checked against its schema (formula columns are refused).
  *
  * @throws {BulkWriteError} when a chunk fails: `writtenIds` are the rows added (in input order),
  *   `notWrittenIndexes` the records to send again.
  */
-export async function addRecordsInChunks(
-  client: GatewayClient,
-  table: string,
-  records: readonly NewRecord[],
+export async function addRecordsInChunks<C extends AnyGatewayClient, T extends TableOf<C>>(
+  client: C,
+  table: T,
+  typedRecords: readonly NewRecordOf<C, T>[],
   options: ChunkOptions = {},
 ): Promise<GatewayOutputs['add_records']> {
+  const gg = client as GatewayClient;
+  const records = typedRecords as readonly NewRecord[];
   const run = await runChunks(records, options, { chunkSize: 500, concurrency: 2 }, (chunk) =>
-    client.add_records.mutate({ ...documentOf(options), table, records: chunk }),
+    gg.add_records.mutate({ ...documentOf(options), table, records: chunk }),
   );
   if (run.failures.length > 0) {
     const account = accountOf(run, records.length, (chunk, result, error) => {
@@ -53,14 +57,16 @@ export async function addRecordsInChunks(
  * @throws {BulkWriteError} when a chunk fails: `writtenIds` are the ids updated, `notWrittenIndexes`
  *   the updates to send again.
  */
-export async function updateRecordsInChunks(
-  client: GatewayClient,
-  table: string,
-  records: readonly RecordUpdate[],
+export async function updateRecordsInChunks<C extends AnyGatewayClient, T extends TableOf<C>>(
+  client: C,
+  table: T,
+  typedRecords: readonly RecordUpdateOf<C, T>[],
   options: ChunkOptions = {},
 ): Promise<{ updated: number; ids: number[] }> {
+  const gg = client as GatewayClient;
+  const records = typedRecords as readonly RecordUpdate[];
   const run = await runChunks(records, options, { chunkSize: 500, concurrency: 2 }, (chunk) =>
-    client.update_records.mutate({ ...documentOf(options), table, records: chunk }),
+    gg.update_records.mutate({ ...documentOf(options), table, records: chunk }),
   );
   if (run.failures.length > 0) {
     const account = accountOf(run, records.length, (chunk, result, error) => {
@@ -96,19 +102,21 @@ export type UpsertResult = GatewayOutputs['add_or_update_records'];
  * @throws {BulkWriteError} when a chunk fails: `writtenIds` are the rows matched or added by the chunks
  *   that succeeded, `notWrittenIndexes` the entries to send again.
  */
-export async function upsertRecords(
-  client: GatewayClient,
-  table: string,
-  records: readonly UpsertEntry[],
+export async function upsertRecords<C extends AnyGatewayClient, T extends TableOf<C>>(
+  client: C,
+  table: T,
+  typedRecords: readonly UpsertEntryOf<C, T>[],
   options: UpsertOptions = {},
 ): Promise<UpsertResult> {
+  const gg = client as GatewayClient;
+  const records = typedRecords as readonly UpsertEntry[];
   const switches = {
     ...(options.on_many === undefined ? {} : { on_many: options.on_many }),
     ...(options.add === undefined ? {} : { add: options.add }),
     ...(options.update === undefined ? {} : { update: options.update }),
   };
   const run = await runChunks(records, options, { chunkSize: 500, concurrency: 1 }, (chunk) =>
-    client.add_or_update_records.mutate({ ...documentOf(options), table, records: chunk, ...switches }),
+    gg.add_or_update_records.mutate({ ...documentOf(options), table, records: chunk, ...switches }),
   );
   if (run.failures.length > 0) {
     const account = accountOf(run, records.length, (chunk, result) => {

@@ -87,24 +87,73 @@ export class GatewayClientError extends TRPCClientError<AppRouter> {
   /** Facts like table, column, rows written before a failure; `null` when there are none. */
   readonly details: GatewayErrorDetails | null;
 
-  /** Wraps a tRPC client error (keeps its shape, data, meta and cause). */
-  constructor(err: TRPCClientError<AppRouter>) {
-    super(err.message, { ...(err.shape ? { result: { error: err.shape } } : {}), ...(err.cause ? { cause: err.cause } : {}), ...(err.meta ? { meta: err.meta } : {}) });
+  /**
+   * Wraps a tRPC client error (keeps its shape, data, meta and cause). `url` is the address that was
+   * called: a failure without an answer (server down, DNS, refused connection) names it and its cause.
+   */
+  constructor(err: TRPCClientError<AppRouter>, url?: string) {
+    const data = err.data as Partial<GatewayErrorShape['data']> | null | undefined;
+    const code = isGatewayErrorCode(data?.gatewayCode) ? data.gatewayCode : codeWithoutAnswer(err);
+    const message = code === 'UNAVAILABLE' && err.shape === undefined ? unreachableMessage(url, err.cause) : err.message;
+    super(message, { ...(err.shape ? { result: { error: err.shape } } : {}), ...(err.cause ? { cause: err.cause } : {}), ...(err.meta ? { meta: err.meta } : {}) });
     // TRPCClientError's constructor pins the prototype to its own class; restore ours so `instanceof` works.
     Object.setPrototypeOf(this, new.target.prototype);
     this.name = 'GatewayClientError';
-    const data = err.data as Partial<GatewayErrorShape['data']> | null | undefined;
-    this.code = isGatewayErrorCode(data?.gatewayCode) ? data.gatewayCode : codeWithoutAnswer(err);
+    this.code = code;
     this.details = data?.details ?? null;
-    if (err.stack) this.stack = err.stack;
+    if (err.stack) this.stack = message === err.message ? err.stack : err.stack.replace(err.message, message);
   }
 
-  /** Turns anything a client call threw into a {@link GatewayClientError} (returned as is when it is one). */
-  static fromUnknown(err: unknown): GatewayClientError {
+  /**
+   * Turns anything a client call threw into a {@link GatewayClientError} (returned as is when it is one).
+   * `url`: the address called, named in the message when the gateway could not be reached.
+   */
+  static fromUnknown(err: unknown, url?: string): GatewayClientError {
     if (err instanceof GatewayClientError) return err;
-    if (err instanceof TRPCClientError) return new GatewayClientError(err as TRPCClientError<AppRouter>);
-    return new GatewayClientError(TRPCClientError.from<AppRouter>(err instanceof Error ? err : new Error(String(err))));
+    if (err instanceof TRPCClientError) return new GatewayClientError(err as TRPCClientError<AppRouter>, url);
+    return new GatewayClientError(TRPCClientError.from<AppRouter>(err instanceof Error ? err : new Error(String(err))), url);
   }
+
+  /**
+   * The error for a gateway answer outside tRPC (the attachment and types endpoints): the JSON proxy's
+   * `{success: false, error, code, details?}` body, or the HTTP status when the body is not that.
+   */
+  static fromAnswer(status: number, body: unknown, url: string, cause?: Error): GatewayClientError {
+    const answer = (body && typeof body === 'object' ? body : {}) as { error?: unknown; code?: unknown; details?: unknown };
+    const code: GatewayErrorCode = isGatewayErrorCode(answer.code)
+      ? answer.code
+      : status === 404 ? 'NOT_FOUND' : status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 429 ? 'RATE_LIMITED' : status === 503 ? 'UNAVAILABLE' : 'INTERNAL_ERROR';
+    const message = typeof answer.error === 'string' ? answer.error : `${url} answered HTTP ${status}`;
+    const details = answer.details && typeof answer.details === 'object' ? (answer.details as GatewayErrorDetails) : null;
+    const shape: GatewayErrorShape = {
+      message,
+      code: -32000,
+      data: { code, httpStatus: status, path: undefined, gatewayCode: code, details },
+    };
+    return new GatewayClientError(new TRPCClientError<AppRouter>(message, { result: { error: shape }, ...(cause ? { cause } : {}) }), url);
+  }
+}
+
+/** The innermost useful text of a network failure: `connect ECONNREFUSED 127.0.0.1:3000`, `getaddrinfo ENOTFOUND x`. */
+function networkCause(cause: unknown): string {
+  let text = '';
+  const seen = new Set<unknown>();
+  for (let current: unknown = cause; current instanceof Error && !seen.has(current); current = current.cause) {
+    seen.add(current);
+    const errno = current as Error & { code?: unknown; errors?: unknown };
+    // Connecting to a name with several addresses fails with an AggregateError whose message is empty.
+    const nested = Array.isArray(errno.errors)
+      ? errno.errors.filter((e): e is Error => e instanceof Error).map((e) => e.message).filter(Boolean).join('; ')
+      : '';
+    const own = current.message || nested || (typeof errno.code === 'string' ? errno.code : '');
+    if (own) text = own;
+  }
+  return text || 'no answer';
+}
+
+/** `UNAVAILABLE: cannot reach http://127.0.0.1:3000/trpc: connect ECONNREFUSED 127.0.0.1:3000`. */
+export function unreachableMessage(url: string | undefined, cause: unknown): string {
+  return `UNAVAILABLE: cannot reach ${url ?? 'the gateway'}: ${networkCause(cause)}`;
 }
 
 /**
@@ -119,14 +168,17 @@ export function gatewayError(err: unknown): GatewayClientError | undefined {
   return undefined;
 }
 
-/** A tRPC link that rejects every failed call with a {@link GatewayClientError}. */
-export function gatewayErrorLink(): TRPCLink<AppRouter> {
+/**
+ * A tRPC link that rejects every failed call with a {@link GatewayClientError}. `options.url` (the tRPC
+ * endpoint) is named in the message when the gateway cannot be reached.
+ */
+export function gatewayErrorLink(options: { url?: string } = {}): TRPCLink<AppRouter> {
   return () =>
     ({ op, next }) =>
       observable((observer) =>
         next(op).subscribe({
           next: (value) => observer.next(value),
-          error: (err) => observer.error(GatewayClientError.fromUnknown(err)),
+          error: (err) => observer.error(GatewayClientError.fromUnknown(err, options.url)),
           complete: () => observer.complete(),
         }),
       );

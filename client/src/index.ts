@@ -11,12 +11,19 @@
  * Every method of the gateway is a typed procedure (inputs and results checked at compile time); reads are
  * `.query()`, writes `.mutate()`. Failures are {@link GatewayClientError}s with the gateway's stable `code`.
  * Bulk helpers: {@link addRecordsInChunks}, {@link updateRecordsInChunks}, {@link upsertRecords},
- * {@link iterateRecords}.
+ * {@link iterateRecords}. Attachments: `gg.uploadAttachment(file, name)`, `gg.downloadAttachment(id)`.
+ *
+ * Column-level types: generate a document's schema (`npx @grist-gateway/client types --url URL --token
+ * TOKEN --out schema.ts`) and pass it: `createGatewayClient<Schema>({ url, token })`. Table names,
+ * columns, value types and the read-only formula columns are then checked at compile time.
  */
 import { createTRPCClient, httpBatchLink, httpLink } from '@trpc/client';
 import superjson from 'superjson';
+import { attachmentMethods, type AttachmentMethods } from './attachments.js';
 import { gatewayErrorLink } from './errors.js';
+import { gatewayBase } from './http.js';
 import type { AppRouter } from './router.js';
+import type { AnyGatewayClient, GatewaySchema, TypedGatewayClient } from './schema.js';
 import type { GatewayClient } from './types.js';
 
 export type { AppRouter };
@@ -32,7 +39,41 @@ export {
 export type { GatewayClient, GatewayInputs, GatewayOutputs, FlatRecord, NewRecord, RecordUpdate, UpsertEntry, TableOptions } from './types.js';
 export { BulkWriteError, type ChunkOptions, type ChunkProgress } from './chunks.js';
 export { addRecordsInChunks, updateRecordsInChunks, upsertRecords, type UpsertOptions, type UpsertResult } from './bulk.js';
-export { iterateRecords, type IterateOptions } from './iterate.js';
+export { iterateRecords, type IterateOptions, type IterateOptionsOf } from './iterate.js';
+export type { AttachmentData, AttachmentMethods, DownloadedAttachment } from './attachments.js';
+export type {
+  AnyGatewayClient,
+  ColumnName,
+  GatewaySchema,
+  NewRecordOf,
+  RecordOf,
+  RecordUpdateOf,
+  SchemaOf,
+  TableColumns,
+  TableFields,
+  TableFilter,
+  TableName,
+  TableQuery,
+  TableRecord,
+  TableRecordUpdate,
+  TableSchema,
+  TableSort,
+  TableSortKey,
+  TableUpsertEntry,
+  TableOf,
+  TypedGatewayClient,
+  TypedRecordMethods,
+  UpsertEntryOf,
+  WritableColumnName,
+} from './schema.js';
+export { fetchSchemaTypes, type FetchSchemaTypesOptions } from './schema-fetch.js';
+export {
+  generateSchemaModule,
+  type SchemaColumn,
+  type SchemaDescription,
+  type SchemaModuleOptions,
+  type SchemaTable,
+} from '@grist-gateway/shared/codegen';
 
 /** Options of {@link createGatewayClient}. */
 export interface GatewayClientOptions {
@@ -49,20 +90,36 @@ export interface GatewayClientOptions {
   batch?: boolean;
 }
 
-/** Creates a typed client; the transformer, the auth header and typed errors are set up for you. */
-export function createGatewayClient(options: GatewayClientOptions): GatewayClient {
-  const base = options.url.replace(/\/+$/, '').replace(/\/api\/v1\/proxy$/, '');
+/**
+ * Creates a client; the transformer, the auth header and typed errors are set up for you.
+ *
+ * Without a type argument every method is typed as the gateway declares it (any table, any column).
+ * With a generated schema, `createGatewayClient<Schema>(...)`, the record methods and the helpers only
+ * accept the schema's tables, columns and value types, never a formula column in a write, and
+ * get_records resolves to the table's row type.
+ */
+export function createGatewayClient(options: GatewayClientOptions): GatewayClient;
+export function createGatewayClient<S extends GatewaySchema>(options: GatewayClientOptions): TypedGatewayClient<S>;
+export function createGatewayClient(options: GatewayClientOptions): AnyGatewayClient {
+  const base = gatewayBase(options.url);
+  const url = `${base}/trpc`;
   const transport = {
-    url: `${base}/trpc`,
+    url,
     transformer: superjson,
     headers: () => ({ authorization: `Bearer ${options.token}` }),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   };
-  return createTRPCClient<AppRouter>({
+  const trpc = createTRPCClient<AppRouter>({
     links: [
-      gatewayErrorLink(),
+      gatewayErrorLink({ url }),
       // A batch is capped so one HTTP request stays well under the gateway's body limit.
       options.batch === false ? httpLink(transport) : httpBatchLink({ ...transport, maxItems: 10 }),
     ],
   });
+  const extra: AttachmentMethods = attachmentMethods({ base, token: options.token, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  // tRPC's client is a proxy that turns any property into a procedure path: the attachment methods are
+  // served first, everything else goes to tRPC as before.
+  return new Proxy(trpc, {
+    get: (target, property, receiver) => (Object.hasOwn(extra, property) ? extra[property as keyof AttachmentMethods] : Reflect.get(target, property, receiver)),
+  }) as GatewayClient;
 }

@@ -3,10 +3,14 @@
  */
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import type { TRPCClient } from '@trpc/client';
+import type { AttachmentMethods } from './attachments.js';
 import type { AppRouter } from './router.js';
 
-/** The typed client: one property per gateway method (`.query()` for reads, `.mutate()` for writes). */
-export type GatewayClient = TRPCClient<AppRouter>;
+/**
+ * The typed client: one property per gateway method (`.query()` for reads, `.mutate()` for writes),
+ * plus `uploadAttachment` and `downloadAttachment`.
+ */
+export type GatewayClient = TRPCClient<AppRouter> & AttachmentMethods;
 
 /** The input of every method, by name: `GatewayInputs['add_records']`. */
 export type GatewayInputs = inferRouterInputs<AppRouter>;
