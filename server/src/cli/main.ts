@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { runMcp } from './mcp.js';
 import { runServe } from './serve.js';
 import { runToken } from './token.js';
+import { runTypes } from './types.js';
 
 const USAGE = `Usage: grist-gateway <command> [options]
 
@@ -19,6 +20,7 @@ Commands:
   mcp      Serve MCP on stdio for one agent (token from GRIST_GATEWAY_TOKEN).
            --config <path>  config file (as for serve)
   token    Print a new agent token and the token_sha256 line to put in the config.
+  types    Write the TypeScript types of a document for the typed client (types --help).
   help     Show this help.
 `;
 
@@ -39,6 +41,8 @@ export async function main(argv: string[]): Promise<number> {
         const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } }, strict: true });
         return await runMcp(values);
       }
+      case 'types':
+        return await runTypes(rest);
       case 'token':
         parseArgs({ args: rest, options: {}, strict: true });
         return runToken();

@@ -10,6 +10,7 @@ import { appRouter } from '../routers/index.js';
 import { downloadHandler, uploadHandler } from './attachments.js';
 import { readBodyLimited } from './body.js';
 import { proxyHandler } from './proxy.js';
+import { typesHandler } from './types.js';
 import { toGatewayError } from '../errors.js';
 
 /** Options of {@link createApp}. */
@@ -58,6 +59,7 @@ export function createApp(services: GatewayServices, options: AppOptions = {}): 
   app.post('/api/v1/proxy', proxyHandler(services, { maxBodyBytes }));
   app.post('/api/v1/attachments', uploadHandler(services, { maxUploadBytes }));
   app.get('/api/v1/attachments/:id', downloadHandler(services));
+  app.get('/api/v1/types.ts', typesHandler(services));
   app.get('/api/v1/openapi.json', (c) => c.json(buildOpenApi({ serverUrl: services.publicUrl })));
 
   options.mount?.(app);
