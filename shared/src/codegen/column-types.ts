@@ -61,9 +61,9 @@ function choiceUnion(column: SchemaColumn, options: ColumnTypeOptions): string {
  * | Bool | `boolean` |
  * | Date, DateTime | `number` (seconds since the epoch, as on the wire) |
  * | Choice | the union of its choices (`string` when it lists none) |
- * | ChoiceList | `['L', ...Choice[]] \| null` (an empty list reads back as `null`) |
+ * | ChoiceList | `["L", ...Choice[]] \| null` (an empty list reads back as `null`) |
  * | Ref:T | `number` (row id; 0 = empty) |
- * | RefList:T, Attachments | `['L', ...number[]] \| null` |
+ * | RefList:T, Attachments | `["L", ...number[]] \| null` |
  * | Any, anything else | `CellValue` |
  */
 export function columnValueType(column: SchemaColumn, options: ColumnTypeOptions = {}): string {
@@ -84,13 +84,13 @@ export function columnValueType(column: SchemaColumn, options: ColumnTypeOptions
       return choiceUnion(column, options);
     case 'ChoiceList': {
       const union = choiceUnion(column, options);
-      return `['L', ...(${union})[]] | null`;
+      return `["L", ...(${union})[]] | null`;
     }
     case 'Ref':
       return 'number';
     case 'RefList':
     case 'Attachments':
-      return "['L', ...number[]] | null";
+      return '["L", ...number[]] | null';
     default:
       return CELL_VALUE_TYPE;
   }
