@@ -16,7 +16,7 @@ const [command, ...rest] = process.argv.slice(2);
 if (command === 'types') {
   process.exitCode = await runTypesCommand(PROGRAM, rest, io);
 } else if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-  io.stderr(`Commands:\n  types    ${typesUsage(PROGRAM).replace(/\n/g, '\n  ')}`);
+  io.stderr(`${PROGRAM}: the command line of @grist-gateway/client. Its one command:\n\n${typesUsage(PROGRAM)}`);
   process.exitCode = command === undefined ? 1 : 0;
 } else {
   io.stderr(`Unknown command "${command}".\n\n${typesUsage(PROGRAM)}`);
