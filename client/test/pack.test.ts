@@ -132,9 +132,21 @@ describe('the packed client', () => {
     const schema = fs.readFileSync(path.join(project, 'schema.ts'), 'utf8');
     expect(schema).toContain(`readonly ${formulaColumn.column}: number;`);
 
-    // 2. The README's example compiles with --strict against it...
+    // 2. The README's example compiles with --strict against it (and a CommonJS script, typed through
+    //    the package's `require` condition)...
     fs.writeFileSync(path.join(project, 'orders.ts'), readmeExample());
-    fs.writeFileSync(path.join(project, 'tsconfig.json'), strictConfig(['orders.ts']));
+    fs.writeFileSync(
+      path.join(project, 'load.cts'),
+      [
+        "import { createGatewayClient, GatewayClientError } from '@grist-gateway/client';",
+        'const gg = createGatewayClient({ url: process.env.GATEWAY_URL!, token: process.env.SESSION! });',
+        'void gg.list_tables.query({}).then(async ({ tables }) => {',
+        "  const err = await gg.get_records.query({ table: 'Nope' }).catch((e: unknown) => e);",
+        '  console.log(JSON.stringify({ tables: tables.sort(), code: err instanceof GatewayClientError ? err.code : String(err) }));',
+        '});',
+      ].join('\n'),
+    );
+    fs.writeFileSync(path.join(project, 'tsconfig.json'), strictConfig(['orders.ts', 'load.cts']));
     await run(process.execPath, [tsc, '-p', 'tsconfig.json'], project);
 
     // 3. ...and each mistake is refused.
@@ -165,24 +177,14 @@ describe('the packed client', () => {
     const out = await run(process.execPath, ['out/orders.js'], project, { GATEWAY_URL: gw.url, SESSION: session });
     expect(out.trim()).toBe('Mechanical keyboard ordered as #6; 5 items in new orders');
 
-    // 5. import and require both load the package; a CommonJS script makes a real call.
+    // 5. import and require both load the package; the CommonJS script makes a real call.
     fs.writeFileSync(
       path.join(project, 'load.mjs'),
       "import * as esm from '@grist-gateway/client';\nconsole.log(typeof esm.createGatewayClient, typeof esm.GatewayClientError, typeof esm.generateSchemaModule);\n",
     );
     expect((await run(process.execPath, ['load.mjs'], project)).trim()).toBe('function function function');
-    fs.writeFileSync(
-      path.join(project, 'load.cjs'),
-      [
-        "const { createGatewayClient, GatewayClientError } = require('@grist-gateway/client');",
-        'const gg = createGatewayClient({ url: process.env.GATEWAY_URL, token: process.env.SESSION });',
-        'gg.list_tables.query({}).then(async ({ tables }) => {',
-        "  const err = await gg.get_records.query({ table: 'Nope' }).catch((e) => e);",
-        '  console.log(JSON.stringify({ tables: tables.sort(), code: err instanceof GatewayClientError ? err.code : String(err) }));',
-        '});',
-      ].join('\n'),
-    );
-    const cjs = await exec(process.execPath, ['load.cjs'], project, { GATEWAY_URL: gw.url, SESSION: session });
+    expect(fs.readFileSync(path.join(project, 'out/load.cjs'), 'utf8')).toContain('require("@grist-gateway/client")');
+    const cjs = await exec(process.execPath, ['out/load.cjs'], project, { GATEWAY_URL: gw.url, SESSION: session });
     expect(cjs.stderr).toBe('');
     expect(JSON.parse(cjs.stdout)).toEqual({ tables: ['Customers', 'Orders', 'Products'], code: 'NOT_FOUND' });
   });
