@@ -53,7 +53,7 @@ export async function runServe(flags: ServeFlags, env: NodeJS.ProcessEnv = proce
   const actualPort = (server.address() as AddressInfo).port;
   const urlHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   const localUrl = `http://${urlHost}:${actualPort}`;
-  gateway.services.publicUrl = publicUrlFromEnv(env) ?? localUrl;
+  gateway.services.publicUrl = publicUrlFromEnv(env) ?? config.publicUrl ?? localUrl;
 
   const lines = [
     `grist-gateway listening on ${localUrl}`,
