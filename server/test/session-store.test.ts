@@ -144,10 +144,10 @@ describe.skipIf(!redisServerPath)('two instances sharing one Redis', () => {
     expect((await a.proxy(again, { method: 'list_tables' })).status).toBe(200);
     const viaMcp = (await mcp.callTool({ name: 'request_session_token', arguments: { document: 'shop', permissions: ['read'] } })) as {
       isError?: boolean;
-      structuredContent: { token: string };
+      structuredContent?: { token: string };
     };
     expect(viaMcp.isError).toBeFalsy();
-    expect((await b.proxy(viaMcp.structuredContent.token, { method: 'list_tables' })).status).toBe(200);
+    expect((await b.proxy(viaMcp.structuredContent!.token, { method: 'list_tables' })).status).toBe(200);
     await mcp.close();
   }, 60_000);
 });
