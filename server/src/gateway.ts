@@ -3,7 +3,7 @@
  * The CLI, the tests and the benchmark all start the gateway through {@link createGateway}.
  */
 import type { Hono } from 'hono';
-import { AgentRegistry, SessionManager, openSessionStore, type SessionStore } from './auth/index.js';
+import { AgentRegistry, DEFAULT_MAX_SESSIONS_PER_AGENT, SessionManager, openSessionStore, type SessionStore } from './auth/index.js';
 import { BackendPool, defaultBackendFactory, type BackendFactory } from './backends/pool.js';
 import type { GatewayConfig } from './config/index.js';
 import { defaultLimits, type GatewayLimits, type GatewayServices } from './context.js';
@@ -48,9 +48,10 @@ export function publicUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string |
  */
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
   const logger = options.logger ?? silentLogger();
-  const store = options.sessionStore ?? openSessionStore(config.sessions);
+  const sessionsConfig = config.sessions ?? { store: 'memory', maxPerAgent: DEFAULT_MAX_SESSIONS_PER_AGENT };
+  const store = options.sessionStore ?? openSessionStore(sessionsConfig);
   const sessions = new SessionManager(store, {
-    maxPerAgent: config.sessions.maxPerAgent,
+    maxPerAgent: sessionsConfig.maxPerAgent,
     onSweepError: (err) => logger.warn({ err: (err as Error).message }, 'session sweep failed'),
     ...(options.now ? { now: options.now } : {}),
   });

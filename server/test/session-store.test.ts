@@ -152,6 +152,7 @@ describe.skipIf(!redisServerPath)('two instances sharing one Redis', () => {
   }, 60_000);
 });
 if (!redisServerPath) {
+  console.warn(`[session-store] ${REDIS_SKIP_MESSAGE}`);
   describe.skip(`Redis over HTTP (${REDIS_SKIP_MESSAGE})`, () => {
     it('skipped', () => {});
   });

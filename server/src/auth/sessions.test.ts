@@ -118,6 +118,7 @@ const kits: StoreKit[] = [
 for (const kit of kits) {
   const skip = kit.name === 'redis' && !redisServerPath;
   if (skip) {
+    console.warn(`[sessions] ${REDIS_SKIP_MESSAGE}`);
     describe.skip(`sessions over the redis store (${REDIS_SKIP_MESSAGE})`, () => {
       it('skipped', () => {});
     });

@@ -420,7 +420,7 @@ describe('parseConfig: sessions and public_url', () => {
   it('defaults to a SQLite store next to the config file, named after it, 1000 live tokens per agent', () => {
     expect(parse('documents: {}\n').sessions).toEqual({ store: 'sqlite', path: path.join(BASE, 'gw.sessions.sqlite'), maxPerAgent: 1000 });
     expect(parseConfig('documents: {}\n', { baseDir: BASE, env: {} }).sessions).toMatchObject({ path: path.join(BASE, 'grist-gateway.sessions.sqlite') });
-    expect(parse('sessions:\n').sessions.store).toBe('sqlite');
+    expect(parse('sessions:\n').sessions?.store).toBe('sqlite');
     expect(parse('public_url:\n').publicUrl).toBeUndefined();
   });
 

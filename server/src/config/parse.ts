@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import type { Permission } from '../auth/permissions.js';
 import { sortPermissions } from '../auth/permissions.js';
+import { DEFAULT_MAX_SESSIONS_PER_AGENT } from '../auth/sessions.js';
 import { SESSION_TOKEN_PREFIX, sha256Hex } from '../auth/tokens.js';
 import { substituteEnv } from './env.js';
 import { ConfigError } from './errors.js';
@@ -207,7 +208,7 @@ function parseTokens(
 }
 
 /** Live session tokens per agent when `sessions.max_per_agent` is not set. */
-const DEFAULT_MAX_PER_AGENT = 1000;
+const DEFAULT_MAX_PER_AGENT = DEFAULT_MAX_SESSIONS_PER_AGENT;
 
 /**
  * The default SQLite file of the session store: next to the config file, named after it

@@ -65,8 +65,11 @@ export interface GatewayConfig {
   agents: AgentConfig[];
   /** Present when `grist_api:` is configured. */
   gristApi?: GristApiConfig;
-  /** The session store (default: a SQLite file next to the config file). */
-  sessions: SessionsConfig;
+  /**
+   * The session store. `parseConfig` always sets it (default: a SQLite file next to the config file); a
+   * config built in code without it gets the in-memory store.
+   */
+  sessions?: SessionsConfig;
   /** `public_url:`: the absolute base URL scripts reach the gateway at, without trailing slash. */
   publicUrl?: string;
 }
