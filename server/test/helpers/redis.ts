@@ -57,7 +57,7 @@ export async function startRedis(): Promise<TestRedis> {
   if (!redisServerPath) throw new Error(REDIS_SKIP_MESSAGE);
   const binary = redisServerPath;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gg-redis-'));
-  const port = await freePort();
+  let port = await freePort();
   let child: ChildProcess | undefined;
 
   const launch = async (): Promise<void> => {
@@ -102,7 +102,19 @@ export async function startRedis(): Promise<TestRedis> {
     await exited;
   };
 
-  await launch();
+  // The free port may be taken by someone else before redis-server binds it: try another, a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await launch();
+      break;
+    } catch (err) {
+      if (attempt >= 3) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        throw err;
+      }
+      port = await freePort();
+    }
+  }
   return {
     url: `redis://127.0.0.1:${port}/0`,
     port,
