@@ -52,7 +52,10 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   const store = options.sessionStore ?? openSessionStore(sessionsConfig);
   const sessions = new SessionManager(store, {
     maxPerAgent: sessionsConfig.maxPerAgent,
-    onSweepError: (err) => logger.warn({ err: (err as Error).message }, 'session sweep failed'),
+    onStoreState: (available, reason) => {
+      if (available) logger.info({ store: store.kind }, 'session store available again');
+      else logger.warn({ store: store.kind, reason }, 'session store unavailable: session tokens cannot be minted or checked');
+    },
     ...(options.now ? { now: options.now } : {}),
   });
   const backends = new BackendPool(config.documents, logger, options.backendFactory ?? defaultBackendFactory);

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient } from '@redis/client';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDIS_SKIP_MESSAGE, redisServerPath, startRedis, type TestRedis } from '../../test/helpers/redis.js';
 import { AuthError } from './errors.js';
@@ -341,6 +342,36 @@ describe.skipIf(!redisServerPath)('redis store expiry', () => {
     }
     expect(seen.has('TOKEN_EXPIRED')).toBe(true);
     expect(last).toMatchObject({ ok: false, code: 'INVALID_TOKEN' });
+    await sessions.close();
+  });
+});
+
+describe('store state reporting', () => {
+  it('tells once when the store stops answering (503, not a bad token) and once when it answers again', async () => {
+    const file = path.join(tmp, 'state.sqlite');
+    const store = track(new SqliteSessionStore({ path: file, busyTimeoutMs: 50 }));
+    const states: [boolean, string | undefined][] = [];
+    const sessions = new SessionManager(store, { onStoreState: (available, reason) => states.push([available, reason]) });
+    const { token } = await sessions.mint(owner, { document: 'demo', permissions: ['read'] });
+    const other = new Database(file);
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      for (let i = 0; i < 3; i++) {
+        const err = await authErrorOf(sessions.mint(owner, { document: 'demo', permissions: ['read'] }));
+        expect(err.code).toBe('UNAVAILABLE');
+        expect(err.message).toBe(`session store unavailable: SQLite file ${file}: database is locked`);
+      }
+      expect((await sessions.health()).ok).toBe(false);
+      other.exec('ROLLBACK');
+    } finally {
+      other.close();
+    }
+    await sessions.mint(owner, { document: 'demo', permissions: ['read'] });
+    expect((await sessions.resolve(token)).ok).toBe(true);
+    expect(states).toEqual([
+      [false, `session store unavailable: SQLite file ${file}: database is locked`],
+      [true, undefined],
+    ]);
     await sessions.close();
   });
 });

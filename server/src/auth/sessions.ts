@@ -90,8 +90,11 @@ export interface SessionManagerOptions {
   maxPerAgent?: number;
   /** How long expired tokens answer `TOKEN_EXPIRED` before they are swept, ms (default {@link EXPIRED_GRACE_MS}). */
   expiredGraceMs?: number;
-  /** Told when a background sweep fails (the store being down is reported on use and on `/health`). */
-  onSweepError?: (err: unknown) => void;
+  /**
+   * Told when the store stops answering (`available: false`, with the reason) and when it answers again,
+   * once per change, so an operator sees one log line per outage rather than one per request.
+   */
+  onStoreState?: (available: boolean, reason?: string) => void;
 }
 
 /** Mints, resolves, revokes and sweeps session tokens over a {@link SessionStore}. */
@@ -101,7 +104,8 @@ export class SessionManager {
   readonly #sweepIntervalMs: number;
   readonly #maxPerAgent: number;
   readonly #graceMs: number;
-  readonly #onSweepError: (err: unknown) => void;
+  readonly #onStoreState: (available: boolean, reason?: string) => void;
+  #storeDown = false;
   #lastSweep: number;
   #timer: ReturnType<typeof setInterval> | undefined;
 
@@ -112,9 +116,9 @@ export class SessionManager {
     this.#sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
     this.#maxPerAgent = options.maxPerAgent ?? DEFAULT_MAX_SESSIONS_PER_AGENT;
     this.#graceMs = options.expiredGraceMs ?? EXPIRED_GRACE_MS;
-    this.#onSweepError = options.onSweepError ?? (() => {});
+    this.#onStoreState = options.onStoreState ?? (() => {});
     this.#lastSweep = this.#now();
-    this.#timer = setInterval(() => void this.sweep().catch(this.#onSweepError), this.#sweepIntervalMs);
+    this.#timer = setInterval(() => void this.sweep().catch(() => {}), this.#sweepIntervalMs);
     this.#timer.unref();
   }
 
@@ -155,11 +159,11 @@ export class SessionManager {
     const token = randomToken(SESSION_TOKEN_PREFIX);
     const expiresAt = new Date(now + ttlSeconds * 1000);
     const session: Session = { document, permissions: [...permissions], agentName: agent.name, createdAt: new Date(now), expiresAt };
-    const added = await this.#store.add(
+    const added = await this.#watch(this.#store.add(
       sha256Hex(token),
       { agentName: agent.name, expiresAt: expiresAt.getTime(), record: JSON.stringify(session) },
       { now, limit: this.#maxPerAgent, keepUntil: expiresAt.getTime() + this.#graceMs },
-    );
+    ));
     if (!added.ok) {
       throw new AuthError(
         'RATE_LIMITED',
@@ -183,7 +187,7 @@ export class SessionManager {
     }
     let entry;
     try {
-      entry = await this.#store.get(sha256Hex(token));
+      entry = await this.#watch(this.#store.get(sha256Hex(token)));
     } catch (err) {
       return { ok: false, code: 'UNAVAILABLE', message: unavailableMessage(err) };
     }
@@ -208,25 +212,25 @@ export class SessionManager {
   async revoke(token: string, byAgent?: string): Promise<boolean> {
     this.#maybeSweep();
     if (typeof token !== 'string' || !SESSION_TOKEN_SHAPE.test(token)) return false;
-    const removed = await this.#store.delete(sha256Hex(token), byAgent);
+    const removed = await this.#watch(this.#store.delete(sha256Hex(token), byAgent));
     return removed !== undefined && this.#now() < removed.expiresAt;
   }
 
   /** Revokes every session minted by `agentName`; returns how many were removed. */
   async revokeAllFor(agentName: string): Promise<number> {
-    return this.#store.deleteByAgent(agentName);
+    return this.#watch(this.#store.deleteByAgent(agentName));
   }
 
   /** Live tokens `agentName` holds now. */
   async liveCount(agentName: string): Promise<number> {
-    return this.#store.countByAgent(agentName, this.#now());
+    return this.#watch(this.#store.countByAgent(agentName, this.#now()));
   }
 
   /** Drops every session expired for longer than the grace period; returns how many were dropped. */
   async sweep(): Promise<number> {
     const now = this.#now();
     this.#lastSweep = now;
-    return this.#store.sweep(now - this.#graceMs);
+    return this.#watch(this.#store.sweep(now - this.#graceMs));
   }
 
   /** Whether the store can be used now (for `/health`). */
@@ -241,9 +245,28 @@ export class SessionManager {
     await this.#store.close();
   }
 
+  /** Passes a store call through, noting when the store stops or starts answering. */
+  async #watch<T>(call: Promise<T>): Promise<T> {
+    try {
+      const result = await call;
+      if (this.#storeDown) {
+        this.#storeDown = false;
+        this.#onStoreState(true);
+      }
+      return result;
+    } catch (err) {
+      if (err instanceof SessionStoreUnavailableError && !this.#storeDown) {
+        this.#storeDown = true;
+        this.#onStoreState(false, err.message);
+      }
+      throw err;
+    }
+  }
+
   /** Sweeps in the background at most once per sweep interval of the (injected) clock. */
   #maybeSweep(): void {
-    if (this.#now() - this.#lastSweep >= this.#sweepIntervalMs) void this.sweep().catch(this.#onSweepError);
+    // A failed sweep is harmless (the next one catches up) and already reported through onStoreState.
+    if (this.#now() - this.#lastSweep >= this.#sweepIntervalMs) void this.sweep().catch(() => {});
   }
 }
 
