@@ -375,3 +375,19 @@ describe('store state reporting', () => {
     await sessions.close();
   });
 });
+
+describe('periodic sweep', () => {
+  it('runs on an unref()d timer, and close() stops it and closes the store', async () => {
+    const clock = fakeClock();
+    const store = new MemorySessionStore();
+    const sessions = new SessionManager(store, { now: clock.now, sweepIntervalMs: 5, expiredGraceMs: 0 });
+    const { token } = await sessions.mint(owner, { document: 'demo', permissions: ['read'], ttlSeconds: 1 });
+    clock.advance(1_000);
+    expect(await sessions.resolve(token)).toMatchObject({ code: 'TOKEN_EXPIRED' });
+    // Wait (event-driven, not a fixed sleep) until the timer has swept; bounded by the test timeout.
+    while (await store.get(sha256Hex(token))) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await sessions.resolve(token)).toMatchObject({ code: 'INVALID_TOKEN' });
+    await sessions.close();
+    await sessions.close(); // idempotent
+  });
+});
