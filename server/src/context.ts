@@ -2,11 +2,12 @@
  * The tRPC context: who is calling and what they may do, plus the gateway's services.
  *
  * Split as tRPC's examples do: {@link createContextInner} takes already-resolved facts and is what tests,
- * the MCP server and the JSON proxy use; {@link contextFromBearer} resolves a bearer token first. Neither
- * throws: a bad token becomes `authFailure`, and the procedure middleware decides what that means.
+ * the MCP server and the JSON proxy use; {@link contextFromBearer} resolves a bearer token first (async: a
+ * session token is looked up in the shared session store). Neither throws: a bad token, or a session store
+ * that cannot be asked, becomes `authFailure`, and the procedure middleware decides what that means.
  */
 import type { Permission } from '@grist-gateway/shared';
-import type { Agent, AgentRegistry, SessionStore } from './auth/index.js';
+import type { Agent, AgentRegistry, SessionManager } from './auth/index.js';
 import { SESSION_TOKEN_PREFIX } from './auth/tokens.js';
 import type { DocBackend } from './backend/types.js';
 import type { Logger } from './log.js';
@@ -31,10 +32,14 @@ export interface GatewayLimits {
 export interface GatewayServices {
   backends: DocumentBackends;
   agents: AgentRegistry;
-  sessions: SessionStore;
+  sessions: SessionManager;
   logger: Logger;
   limits: GatewayLimits;
-  /** Absolute base URL scripts should use (`GRIST_GATEWAY_PUBLIC_URL`), without trailing slash. */
+  /**
+   * Absolute base URL scripts should use, without trailing slash (`GRIST_GATEWAY_PUBLIC_URL` /
+   * `GRIST_MCP_URL`, else `public_url:` in the config, else where `serve` listens). Unknown in a stdio
+   * process with none of these set.
+   */
   publicUrl?: string;
 }
 
@@ -53,9 +58,12 @@ export interface Grant {
   via: 'session' | 'agent';
 }
 
-/** Why a presented token was not accepted. */
+/**
+ * Why a presented token was not accepted. `UNAVAILABLE`: the session store could not be asked (503), the
+ * token itself may be fine.
+ */
 export interface AuthFailure {
-  code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED';
+  code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'UNAVAILABLE';
   message: string;
 }
 
@@ -107,7 +115,7 @@ export function bearerToken(header: string | null | undefined): string | undefin
  * Resolves a bearer token: `sess_...` against the session store, anything else against the agents.
  * Never throws; a refused token is reported in `authFailure` with a message that shows no token.
  */
-export function contextFromBearer(services: GatewayServices, token: string | undefined, entry: Context['entry']): Context {
+export async function contextFromBearer(services: GatewayServices, token: string | undefined, entry: Context['entry']): Promise<Context> {
   if (!token) {
     return createContextInner({
       services,
@@ -116,7 +124,7 @@ export function contextFromBearer(services: GatewayServices, token: string | und
     });
   }
   if (token.startsWith(SESSION_TOKEN_PREFIX)) {
-    const resolved = services.sessions.resolve(token);
+    const resolved = await services.sessions.resolve(token);
     if (!resolved.ok) return createContextInner({ services, entry, authFailure: { code: resolved.code, message: resolved.message } });
     const session = resolved.session;
     const grant: Grant = {

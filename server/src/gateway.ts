@@ -3,7 +3,7 @@
  * The CLI, the tests and the benchmark all start the gateway through {@link createGateway}.
  */
 import type { Hono } from 'hono';
-import { AgentRegistry, SessionStore } from './auth/index.js';
+import { AgentRegistry, DEFAULT_MAX_SESSIONS_PER_AGENT, SessionManager, openSessionStore, type SessionStore } from './auth/index.js';
 import { BackendPool, defaultBackendFactory, type BackendFactory } from './backends/pool.js';
 import type { GatewayConfig } from './config/index.js';
 import { defaultLimits, type GatewayLimits, type GatewayServices } from './context.js';
@@ -14,13 +14,18 @@ import { mountMcp } from './mcp/http.js';
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
   logger?: Logger;
-  /** Absolute base URL scripts should use (else the `GRIST_GATEWAY_PUBLIC_URL` / `GRIST_MCP_URL` env). */
+  /**
+   * Absolute base URL scripts should use (else the `GRIST_GATEWAY_PUBLIC_URL` / `GRIST_MCP_URL` env, else
+   * `public_url:` of the config).
+   */
   publicUrl?: string;
   limits?: Partial<GatewayLimits>;
   /** How a document's backend is opened (the HTTP backend plugs in here). */
   backendFactory?: BackendFactory;
   /** Session clock, for tests. */
   now?: () => number;
+  /** A session store to use instead of the one the config names (tests). */
+  sessionStore?: SessionStore;
   app?: AppOptions;
 }
 
@@ -37,18 +42,30 @@ export function publicUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string |
   return value ? value.replace(/\/+$/, '') : undefined;
 }
 
-/** Builds a gateway from a config. */
+/**
+ * Builds a gateway from a config. Throws (an Error naming the file) when the config's SQLite session store
+ * cannot be created or written; a Redis store that is down is retried in the background instead.
+ */
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
   const logger = options.logger ?? silentLogger();
+  const sessionsConfig = config.sessions ?? { store: 'memory', maxPerAgent: DEFAULT_MAX_SESSIONS_PER_AGENT };
+  const store = options.sessionStore ?? openSessionStore(sessionsConfig);
+  const sessions = new SessionManager(store, {
+    maxPerAgent: sessionsConfig.maxPerAgent,
+    onStoreState: (available, reason) => {
+      if (available) logger.info({ store: store.kind }, 'session store available again');
+      else logger.warn({ store: store.kind, reason }, 'session store unavailable: session tokens cannot be minted or checked');
+    },
+    ...(options.now ? { now: options.now } : {}),
+  });
   const backends = new BackendPool(config.documents, logger, options.backendFactory ?? defaultBackendFactory);
-  const sessions = new SessionStore(options.now ? { now: options.now } : {});
   const services: GatewayServices = {
     backends,
     agents: new AgentRegistry(config.agents),
     sessions,
     logger,
     limits: { ...defaultLimits, ...options.limits },
-    publicUrl: (options.publicUrl ?? publicUrlFromEnv())?.replace(/\/+$/, ''),
+    publicUrl: (options.publicUrl ?? publicUrlFromEnv() ?? config.publicUrl)?.replace(/\/+$/, ''),
   };
   const app = createApp(services, {
     ...options.app,
@@ -61,8 +78,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     services,
     app,
     async close() {
-      sessions.close();
-      await backends.close();
+      await Promise.allSettled([sessions.close(), backends.close()]);
     },
   };
 }

@@ -2,12 +2,22 @@
 export { AgentRegistry } from './registry.js';
 export type { Agent } from './registry.js';
 export {
-  SessionStore,
+  SessionManager,
   DEFAULT_SESSION_TTL_SECONDS,
   MIN_SESSION_TTL_SECONDS,
   MAX_SESSION_TTL_SECONDS,
+  DEFAULT_MAX_SESSIONS_PER_AGENT,
+  EXPIRED_GRACE_MS,
 } from './sessions.js';
-export type { Session, MintedSession, SessionRequest, SessionResolution, SessionStoreOptions } from './sessions.js';
+export type { Session, MintedSession, SessionRequest, SessionResolution, SessionManagerOptions } from './sessions.js';
+export {
+  openSessionStore,
+  MemorySessionStore,
+  SqliteSessionStore,
+  RedisSessionStore,
+  SessionStoreUnavailableError,
+} from './stores/index.js';
+export type { SessionStore, StoreHealth, StoredSession, StoreKind } from './stores/index.js';
 export { AuthError } from './errors.js';
 export type { AuthErrorCode } from './errors.js';
 export { PERMISSIONS, isPermission, sortPermissions } from './permissions.js';

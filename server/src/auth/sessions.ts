@@ -1,11 +1,16 @@
 /**
  * Short-lived session tokens: an agent mints one for a single document and a subset of its permissions
- * there, and hands it to a script. Held in memory only (per process), as SHA-256 digests.
+ * there, and hands it to a script. This file holds every rule about them (what may be minted, when a
+ * token is expired, who may revoke it, how long expired ones still answer "expired"); where they are
+ * kept is a {@link SessionStore} (`./stores/`: memory, a SQLite file shared by local processes, or Redis
+ * shared by instances on several machines). Only SHA-256 digests of tokens are ever stored.
  */
 import { AuthError } from './errors.js';
 import type { Agent } from './registry.js';
 import type { Permission } from './permissions.js';
 import { PERMISSIONS, isPermission, sortPermissions } from './permissions.js';
+import { SessionStoreUnavailableError } from './stores/errors.js';
+import type { SessionStore, StoreHealth } from './stores/types.js';
 import { SESSION_TOKEN_PREFIX, randomToken, sha256Hex, tokenHint } from './tokens.js';
 
 /** Default session lifetime in seconds. */
@@ -19,7 +24,11 @@ export const MAX_SESSION_TTL_SECONDS = 3600;
 const SESSION_TOKEN_LENGTH = SESSION_TOKEN_PREFIX.length + 43;
 const SESSION_TOKEN_SHAPE = /^sess_[A-Za-z0-9_-]{43}$/;
 
-/** A live session, as resolved from its token (the token itself is not part of it). */
+/**
+ * A live session, as resolved from its token (the token itself is not part of it). Stored as JSON (dates
+ * as ISO text) and read back with every field kept, so a field added here persists in every store with
+ * no store change.
+ */
 export interface Session {
   /** Document config name the session is scoped to. */
   readonly document: string;
@@ -33,7 +42,7 @@ export interface Session {
   readonly expiresAt: Date;
 }
 
-/** What {@link SessionStore.mint} returns: the only time the plain token is available. */
+/** What {@link SessionManager.mint} returns: the only time the plain token is available. */
 export interface MintedSession {
   /** `sess_...` token to give to the script (not stored anywhere). */
   token: string;
@@ -55,43 +64,77 @@ export interface SessionRequest {
   ttlSeconds?: number;
 }
 
-/** Result of {@link SessionStore.resolve}. Messages show at most the token's first 8 characters. */
+/** Live session tokens one agent may hold when the config does not say (`sessions.max_per_agent`). */
+export const DEFAULT_MAX_SESSIONS_PER_AGENT = 1000;
+/**
+ * How long an expired token keeps answering `TOKEN_EXPIRED` (rather than "unknown") before it is swept,
+ * in ms. As long as the longest TTL, so a script that slept through its token's life is told why.
+ */
+export const EXPIRED_GRACE_MS = MAX_SESSION_TTL_SECONDS * 1000;
+
+/**
+ * Result of {@link SessionManager.resolve}. Messages show at most the token's first 8 characters.
+ * `UNAVAILABLE` means the store could not be asked: the token may well be valid.
+ */
 export type SessionResolution =
   | { ok: true; session: Session }
-  | { ok: false; code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED'; message: string };
+  | { ok: false; code: 'INVALID_TOKEN' | 'TOKEN_EXPIRED' | 'UNAVAILABLE'; message: string };
 
-/** Options of {@link SessionStore}. */
-export interface SessionStoreOptions {
+/** Options of {@link SessionManager}. */
+export interface SessionManagerOptions {
   /** Clock in milliseconds since the epoch (default `Date.now`); tests inject one to move time. */
   now?: () => number;
   /** How often expired sessions are swept, in ms (default 60 000). Also the minimum gap between sweeps on access. */
   sweepIntervalMs?: number;
+  /** Live tokens one agent may hold (default {@link DEFAULT_MAX_SESSIONS_PER_AGENT}). */
+  maxPerAgent?: number;
+  /** How long expired tokens answer `TOKEN_EXPIRED` before they are swept, ms (default {@link EXPIRED_GRACE_MS}). */
+  expiredGraceMs?: number;
+  /**
+   * Told when the store stops answering (`available: false`, with the reason) and when it answers again,
+   * once per change, so an operator sees one log line per outage rather than one per request.
+   */
+  onStoreState?: (available: boolean, reason?: string) => void;
 }
 
-/** In-memory store of session tokens, keyed by the SHA-256 hex digest of each token. */
-export class SessionStore {
-  readonly #sessions = new Map<string, Session>();
+/** Mints, resolves, revokes and sweeps session tokens over a {@link SessionStore}. */
+export class SessionManager {
+  readonly #store: SessionStore;
   readonly #now: () => number;
   readonly #sweepIntervalMs: number;
+  readonly #maxPerAgent: number;
+  readonly #graceMs: number;
+  readonly #onStoreState: (available: boolean, reason?: string) => void;
+  #storeDown = false;
   #lastSweep: number;
   #timer: ReturnType<typeof setInterval> | undefined;
 
   /** Starts the periodic sweep (its timer is `unref()`'d so it never keeps the process alive). */
-  constructor(options: SessionStoreOptions = {}) {
+  constructor(store: SessionStore, options: SessionManagerOptions = {}) {
+    this.#store = store;
     this.#now = options.now ?? Date.now;
     this.#sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
+    this.#maxPerAgent = options.maxPerAgent ?? DEFAULT_MAX_SESSIONS_PER_AGENT;
+    this.#graceMs = options.expiredGraceMs ?? EXPIRED_GRACE_MS;
+    this.#onStoreState = options.onStoreState ?? (() => {});
     this.#lastSweep = this.#now();
-    this.#timer = setInterval(() => this.sweep(), this.#sweepIntervalMs);
+    this.#timer = setInterval(() => void this.sweep().catch(() => {}), this.#sweepIntervalMs);
     this.#timer.unref();
+  }
+
+  /** The store behind this manager. */
+  get store(): SessionStore {
+    return this.#store;
   }
 
   /**
    * Mints a session for `agent` on `request.document` with exactly `request.permissions` (deduplicated).
    * Throws {@link AuthError}: `INVALID_REQUEST` for an empty/unknown permission list, a missing document
    * name or a TTL outside 1..3600 s; `UNAUTHORIZED` for a document outside the agent's scope or a
-   * permission the agent lacks there (never grants more than the agent has).
+   * permission the agent lacks there (never grants more than the agent has); `RATE_LIMITED` when the
+   * agent already holds its maximum of live tokens; `UNAVAILABLE` when the store cannot be used.
    */
-  mint(agent: Agent, request: SessionRequest): MintedSession {
+  async mint(agent: Agent, request: SessionRequest): Promise<MintedSession> {
     const { document } = request;
     if (typeof document !== 'string' || document === '') {
       throw new AuthError('INVALID_REQUEST', 'document: a document name is required');
@@ -115,34 +158,48 @@ export class SessionStore {
     const now = this.#now();
     const token = randomToken(SESSION_TOKEN_PREFIX);
     const expiresAt = new Date(now + ttlSeconds * 1000);
-    this.#sessions.set(
+    const session: Session = { document, permissions: [...permissions], agentName: agent.name, createdAt: new Date(now), expiresAt };
+    const added = await this.#watch(this.#store.add(
       sha256Hex(token),
-      Object.freeze({ document, permissions: Object.freeze([...permissions]), agentName: agent.name, createdAt: new Date(now), expiresAt }),
-    );
+      { agentName: agent.name, expiresAt: expiresAt.getTime(), record: JSON.stringify(session) },
+      { now, limit: this.#maxPerAgent, keepUntil: expiresAt.getTime() + this.#graceMs },
+    ));
+    if (!added.ok) {
+      throw new AuthError(
+        'RATE_LIMITED',
+        `Agent "${agent.name}" already holds ${added.live} live session tokens (the limit is ${this.#maxPerAgent}, ` +
+          'sessions.max_per_agent in the config): revoke tokens it no longer needs (revoke_session_token) or wait for them to expire',
+      );
+    }
     return { token, document, permissions: [...permissions], expiresAt: new Date(expiresAt) };
   }
 
   /**
    * The live session for `token`. Malformed, unknown and revoked tokens give `INVALID_TOKEN`; a session
-   * at or past its expiry gives `TOKEN_EXPIRED` (and is dropped). Lookup is by the token's digest, so
-   * lookup timing reveals nothing about stored tokens.
+   * at or past its expiry gives `TOKEN_EXPIRED`, every time, until it is swept (a grace period after
+   * expiry). A store that cannot be asked gives `UNAVAILABLE`. Lookup is by the token's digest, so
+   * lookup timing reveals nothing about stored tokens. Never throws.
    */
-  resolve(token: string): SessionResolution {
+  async resolve(token: string): Promise<SessionResolution> {
     this.#maybeSweep();
     if (typeof token !== 'string' || token.length !== SESSION_TOKEN_LENGTH || !SESSION_TOKEN_SHAPE.test(token)) {
       return { ok: false, code: 'INVALID_TOKEN', message: 'Invalid session token: not a session token (expected "sess_" followed by 43 characters)' };
     }
-    const key = sha256Hex(token);
-    const session = this.#sessions.get(key);
-    if (!session) {
+    let entry;
+    try {
+      entry = await this.#watch(this.#store.get(sha256Hex(token)));
+    } catch (err) {
+      return { ok: false, code: 'UNAVAILABLE', message: unavailableMessage(err) };
+    }
+    const session = entry ? sessionFromRecord(entry.record, entry.expiresAt) : undefined;
+    if (!entry || !session) {
       return { ok: false, code: 'INVALID_TOKEN', message: `Invalid session token ${tokenHint(token)}: unknown or revoked` };
     }
-    if (this.#now() >= session.expiresAt.getTime()) {
-      this.#sessions.delete(key);
+    if (this.#now() >= entry.expiresAt) {
       return {
         ok: false,
         code: 'TOKEN_EXPIRED',
-        message: `Session token ${tokenHint(token)} expired at ${session.expiresAt.toISOString()}; mint a new one`,
+        message: `Session token ${tokenHint(token)} expired at ${new Date(entry.expiresAt).toISOString()}; mint a new one`,
       };
     }
     return { ok: true, session };
@@ -150,60 +207,99 @@ export class SessionStore {
 
   /**
    * Revokes the session of `token`. With `byAgent`, only a session minted by that agent is revoked.
-   * Returns true when a live session was removed.
+   * Returns true when a live session was removed. Throws `UNAVAILABLE` when the store cannot be used.
    */
-  revoke(token: string, byAgent?: string): boolean {
+  async revoke(token: string, byAgent?: string): Promise<boolean> {
     this.#maybeSweep();
     if (typeof token !== 'string' || !SESSION_TOKEN_SHAPE.test(token)) return false;
-    const key = sha256Hex(token);
-    const session = this.#sessions.get(key);
-    if (!session) return false;
-    if (byAgent !== undefined && session.agentName !== byAgent) return false;
-    this.#sessions.delete(key);
-    return this.#now() < session.expiresAt.getTime();
+    const removed = await this.#watch(this.#store.delete(sha256Hex(token), byAgent));
+    return removed !== undefined && this.#now() < removed.expiresAt;
   }
 
   /** Revokes every session minted by `agentName`; returns how many were removed. */
-  revokeAllFor(agentName: string): number {
-    let removed = 0;
-    for (const [key, session] of this.#sessions) {
-      if (session.agentName === agentName) {
-        this.#sessions.delete(key);
-        removed++;
-      }
-    }
-    return removed;
+  async revokeAllFor(agentName: string): Promise<number> {
+    return this.#watch(this.#store.deleteByAgent(agentName));
   }
 
-  /** Drops every expired session now; returns how many were dropped. */
-  sweep(): number {
+  /** Live tokens `agentName` holds now. */
+  async liveCount(agentName: string): Promise<number> {
+    return this.#watch(this.#store.countByAgent(agentName, this.#now()));
+  }
+
+  /** Drops every session expired for longer than the grace period; returns how many were dropped. */
+  async sweep(): Promise<number> {
     const now = this.#now();
     this.#lastSweep = now;
-    let dropped = 0;
-    for (const [key, session] of this.#sessions) {
-      if (now >= session.expiresAt.getTime()) {
-        this.#sessions.delete(key);
-        dropped++;
-      }
-    }
-    return dropped;
+    return this.#watch(this.#store.sweep(now - this.#graceMs));
   }
 
-  /** Number of stored sessions (expired ones count until swept). */
-  get size(): number {
-    return this.#sessions.size;
+  /** Whether the store can be used now (for `/health`). */
+  health(): Promise<StoreHealth> {
+    return this.#store.health();
   }
 
-  /** Stops the periodic sweep. The store keeps working (sweeping on access). */
-  close(): void {
+  /** Stops the periodic sweep and closes the store. */
+  async close(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
+    await this.#store.close();
   }
 
-  /** Sweeps on access at most once per sweep interval of the (injected) clock, so access stays O(1) amortised. */
-  #maybeSweep(): void {
-    if (this.#now() - this.#lastSweep >= this.#sweepIntervalMs) this.sweep();
+  /** Passes a store call through, noting when the store stops or starts answering. */
+  async #watch<T>(call: Promise<T>): Promise<T> {
+    try {
+      const result = await call;
+      if (this.#storeDown) {
+        this.#storeDown = false;
+        this.#onStoreState(true);
+      }
+      return result;
+    } catch (err) {
+      if (err instanceof SessionStoreUnavailableError && !this.#storeDown) {
+        this.#storeDown = true;
+        this.#onStoreState(false, err.message);
+      }
+      throw err;
+    }
   }
+
+  /** Sweeps in the background at most once per sweep interval of the (injected) clock. */
+  #maybeSweep(): void {
+    // A failed sweep is harmless (the next one catches up) and already reported through onStoreState.
+    if (this.#now() - this.#lastSweep >= this.#sweepIntervalMs) void this.sweep().catch(() => {});
+  }
+}
+
+/** The message of a store failure (the store's own text when it is one, else a generic one). */
+function unavailableMessage(err: unknown): string {
+  if (err instanceof SessionStoreUnavailableError) return err.message;
+  return `session store unavailable: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+}
+
+/**
+ * The session of a stored record: every field kept (so fields added later survive), dates revived, the
+ * essentials checked. Undefined for a record this version cannot trust (then the token is refused).
+ */
+function sessionFromRecord(text: string, expiresAt: number): Session | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+  const r = parsed as Record<string, unknown>;
+  if (typeof r.document !== 'string' || r.document === '' || typeof r.agentName !== 'string') return undefined;
+  if (!Array.isArray(r.permissions) || r.permissions.length === 0 || !r.permissions.every(isPermission)) return undefined;
+  const createdAt = new Date(typeof r.createdAt === 'string' ? r.createdAt : Number.NaN);
+  return Object.freeze({
+    ...r,
+    document: r.document,
+    agentName: r.agentName,
+    permissions: Object.freeze(sortPermissions(r.permissions as Permission[])),
+    createdAt: Number.isNaN(createdAt.getTime()) ? new Date(expiresAt) : createdAt,
+    expiresAt: new Date(expiresAt),
+  });
 }
 
 /** Checks a requested permission list: an array, non-empty, known values; returns it deduplicated and sorted. */

@@ -29,14 +29,16 @@ function parsePort(text: string, source: string): number {
 /** Runs the server until a stop signal; resolves to the exit code. */
 export async function runServe(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const configPath = resolveConfigPath({ flag: flags.config, env, cwd: process.cwd() });
+  const port = flags.port !== undefined ? parsePort(flags.port, '--port') : env.PORT ? parsePort(env.PORT, 'PORT') : 3000;
+  const host = flags.host ?? env.HOST ?? '127.0.0.1';
   let demoToken: string | undefined;
   if (!fs.existsSync(configPath)) {
     const dataDir = path.join(path.dirname(configPath), 'data');
-    demoToken = writeDemoConfig({ path: configPath, dataDir }).token;
+    // public_url lets a stdio `mcp` process on this config hand out the full proxy URL (unknown for port 0).
+    const publicUrl = port === 0 ? undefined : `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${port}`;
+    demoToken = writeDemoConfig({ path: configPath, dataDir, ...(publicUrl ? { publicUrl } : {}) }).token;
   }
   const config = loadConfig(configPath, env);
-  const port = flags.port !== undefined ? parsePort(flags.port, '--port') : env.PORT ? parsePort(env.PORT, 'PORT') : 3000;
-  const host = flags.host ?? env.HOST ?? '127.0.0.1';
   const logger = createLogger();
 
   const gristApi = setupGristApi(config, logger);
@@ -53,7 +55,7 @@ export async function runServe(flags: ServeFlags, env: NodeJS.ProcessEnv = proce
   const actualPort = (server.address() as AddressInfo).port;
   const urlHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   const localUrl = `http://${urlHost}:${actualPort}`;
-  gateway.services.publicUrl = publicUrlFromEnv(env) ?? localUrl;
+  gateway.services.publicUrl = publicUrlFromEnv(env) ?? config.publicUrl ?? localUrl;
 
   const lines = [
     `grist-gateway listening on ${localUrl}`,

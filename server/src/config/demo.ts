@@ -11,8 +11,10 @@ export const DEMO_DOCUMENT_FILE = 'demo.grist';
  * and the agent `demo-agent` (read, write, schema on it). Only the token's SHA-256 goes into the file;
  * the plain token is returned, to be shown once. Never overwrites: throws if the file exists.
  * Creates the config's folder and `dataDir` if needed (the document itself is created elsewhere).
+ * With `publicUrl` (where `serve` will listen), the config gets `public_url:`, so a stdio `mcp` process on
+ * it hands scripts the full proxy URL.
  */
-export function writeDemoConfig(options: { path: string; dataDir: string }): { token: string } {
+export function writeDemoConfig(options: { path: string; dataDir: string; publicUrl?: string }): { token: string } {
   const file = path.resolve(options.path);
   const dataDir = path.resolve(options.dataDir);
   const docPath = path.join(dataDir, DEMO_DOCUMENT_FILE);
@@ -38,6 +40,18 @@ export function writeDemoConfig(options: { path: string; dataDir: string }): { t
     '    scope:',
     '      - document: demo',
     '        permissions: [read, write, schema]',
+    '',
+    ...(options.publicUrl
+      ? [
+          '# Where scripts reach this gateway. A stdio `grist-gateway mcp` process on this config does not listen',
+          '# anywhere itself and puts this URL in the proxy_url it hands out; change it with --port or behind a proxy.',
+          `public_url: ${JSON.stringify(options.publicUrl)}`,
+          '',
+        ]
+      : []),
+    `# Session tokens are kept next to this file (${path.basename(file, path.extname(file))}.sessions.sqlite), so every process`,
+    '# started with this config accepts them. For several machines use Redis:',
+    '#   sessions: { store: redis, url: ${REDIS_URL} }',
     '',
   ].join('\n');
 

@@ -97,6 +97,18 @@ describe('writeDemoConfig', () => {
     expect(agent?.permissionsFor('demo')).toEqual(['read', 'write', 'schema']);
   });
 
+  it('sets public_url when told where serve will listen, and names the session store file', () => {
+    const file = path.join(dir, 'gw.yaml');
+    writeDemoConfig({ path: file, dataDir: path.join(dir, 'data'), publicUrl: 'http://127.0.0.1:3000' });
+    const config = loadConfig(file, {});
+    expect(config.publicUrl).toBe('http://127.0.0.1:3000');
+    expect(config.sessions).toEqual({ store: 'sqlite', path: path.join(dir, 'gw.sessions.sqlite'), maxPerAgent: 1000 });
+    expect(fs.readFileSync(file, 'utf8')).toContain('(gw.sessions.sqlite)');
+    const plain = path.join(dir, 'plain.yaml');
+    writeDemoConfig({ path: plain, dataDir: path.join(dir, 'data') });
+    expect(loadConfig(plain, {}).publicUrl).toBeUndefined();
+  });
+
   it('uses an absolute document path when the data folder is outside the config folder', () => {
     const file = path.join(dir, 'conf', 'gw.yaml');
     const dataDir = path.join(dir, 'elsewhere');

@@ -345,7 +345,7 @@ describe('parseConfig: validation', () => {
         'grist_api: {api_key: k, data_dir: d, port: 1}\n',
     );
     expect(problems).toEqual([
-      'documnets: unknown key (allowed: documents, tokens, grist_api)',
+      'documnets: unknown key (allowed: documents, tokens, grist_api, sessions, public_url)',
       'documents.sales.hots_header: unknown key (allowed: engine, url, doc_id, api_key, host_header)',
       'tokens[0].scope[0].perms: unknown key (allowed: document, permissions)',
       'tokens[0].scopes: unknown key (allowed: token, token_sha256, name, scope)',
@@ -411,5 +411,50 @@ describe('parseConfig: validation', () => {
   it('treats a key named __proto__ as an ordinary (unknown) key', () => {
     const problems = problemsOf('documents:\n  d: {url: "https://g.example.com", doc_id: d, api_key: k, __proto__: {x: 1}}\n');
     expect(problems).toEqual(['documents.d.__proto__: unknown key (allowed: engine, url, doc_id, api_key, host_header)']);
+  });
+});
+
+describe('parseConfig: sessions and public_url', () => {
+  const parse = (text: string, env: NodeJS.ProcessEnv = {}) => parseConfig(text, { baseDir: BASE, env, source: path.join(BASE, 'gw.yaml') });
+
+  it('defaults to a SQLite store next to the config file, named after it, 1000 live tokens per agent', () => {
+    expect(parse('documents: {}\n').sessions).toEqual({ store: 'sqlite', path: path.join(BASE, 'gw.sessions.sqlite'), maxPerAgent: 1000 });
+    expect(parseConfig('documents: {}\n', { baseDir: BASE, env: {} }).sessions).toMatchObject({ path: path.join(BASE, 'grist-gateway.sessions.sqlite') });
+    expect(parse('sessions:\n').sessions?.store).toBe('sqlite');
+    expect(parse('public_url:\n').publicUrl).toBeUndefined();
+  });
+
+  it('reads each store with its own keys, paths relative to the config folder', () => {
+    expect(parse('sessions: {store: sqlite, path: ./data/s.sqlite, max_per_agent: 5}\n').sessions).toEqual({
+      store: 'sqlite',
+      path: path.join(BASE, 'data', 's.sqlite'),
+      maxPerAgent: 5,
+    });
+    expect(parse('sessions: {store: memory}\n').sessions).toEqual({ store: 'memory', maxPerAgent: 1000 });
+    expect(parse('sessions: {store: redis, url: "${REDIS_URL}", prefix: "gw:"}\n', { REDIS_URL: 'redis://:pw@10.0.0.5:6379/2' }).sessions).toEqual({
+      store: 'redis',
+      url: 'redis://:pw@10.0.0.5:6379/2',
+      prefix: 'gw:',
+      maxPerAgent: 1000,
+    });
+  });
+
+  it('names each misplaced or missing key, and never echoes a Redis URL', () => {
+    expect(problemsOf('sessions: {store: redis}\n')).toEqual(['sessions.url: required for store: redis (e.g. redis://127.0.0.1:6379/0)']);
+    expect(problemsOf('sessions: {store: redis, url: "http://user:secret@h"}\n')).toEqual(['sessions.url: must be a redis:// or rediss:// URL']);
+    expect(problemsOf('sessions: {store: memory, path: x, url: "redis://h"}\n')).toEqual([
+      'sessions.path: only applies to store: sqlite (this store is memory)',
+      'sessions.url: only applies to store: redis (this store is memory)',
+    ]);
+    expect(problemsOf('sessions: {path: x, prefix: p}\n')).toEqual(['sessions.prefix: only applies to store: redis (this store is sqlite)']);
+    expect(problemsOf('sessions: {store: postgres}\n')).toEqual(['sessions.store: "postgres" is not one of sqlite, memory, redis']);
+    expect(problemsOf('sessions: {max_per_agent: 0}\n')).toEqual(['sessions.max_per_agent: must be a whole number from 1 to 9999999']);
+    expect(problemsOf('sessions: {ttl: 5}\n')).toEqual(['sessions.ttl: unknown key (allowed: store, path, url, prefix, max_per_agent)']);
+    expect(problemsOf('sessions: [sqlite]\n')).toEqual(['sessions: must be a mapping, not a list']);
+  });
+
+  it('reads public_url as an absolute http(s) URL without trailing slash', () => {
+    expect(parse('public_url: https://gw.example.com/base/\n').publicUrl).toBe('https://gw.example.com/base');
+    expect(problemsOf('public_url: gw.example.com\n')).toEqual(['public_url: "gw.example.com" is not a valid http(s) URL']);
   });
 });

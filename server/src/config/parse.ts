@@ -7,13 +7,14 @@ import path from 'node:path';
 import type { z } from 'zod';
 import type { Permission } from '../auth/permissions.js';
 import { sortPermissions } from '../auth/permissions.js';
+import { DEFAULT_MAX_SESSIONS_PER_AGENT } from '../auth/sessions.js';
 import { SESSION_TOKEN_PREFIX, sha256Hex } from '../auth/tokens.js';
 import { substituteEnv } from './env.js';
 import { ConfigError } from './errors.js';
 import { formatPath, problemAt } from './paths.js';
 import type { PathSegment } from './paths.js';
-import { embeddedDocumentSchema, gristApiSchema, gristDocumentSchema, rootSchema, tokenEntrySchema } from './schema.js';
-import type { AgentConfig, DocumentConfig, GatewayConfig, GristApiConfig } from './types.js';
+import { embeddedDocumentSchema, gristApiSchema, gristDocumentSchema, publicUrlSchema, rootSchema, sessionsSchema, tokenEntrySchema } from './schema.js';
+import type { AgentConfig, DocumentConfig, GatewayConfig, GristApiConfig, SessionsConfig } from './types.js';
 import { readYaml } from './yaml.js';
 import type { YamlTree } from './yaml.js';
 
@@ -206,6 +207,46 @@ function parseTokens(
   return agents;
 }
 
+/** Live session tokens per agent when `sessions.max_per_agent` is not set. */
+const DEFAULT_MAX_PER_AGENT = DEFAULT_MAX_SESSIONS_PER_AGENT;
+
+/**
+ * The default SQLite file of the session store: next to the config file, named after it
+ * (`grist-gateway.yaml` -> `grist-gateway.sessions.sqlite`), so every process using that config shares it.
+ */
+export function defaultSessionsPath(source: string, baseDir: string): string {
+  const stem = path.isAbsolute(source) ? path.basename(source, path.extname(source)) : 'grist-gateway';
+  return path.join(baseDir, `${stem}.sessions.sqlite`);
+}
+
+/** Validates `sessions:` (absent: the SQLite default); returns it, or undefined after adding problems. */
+function parseSessions(node: YamlTree | undefined, source: string, baseDir: string, problems: Problems): SessionsConfig | undefined {
+  if (node === undefined || node === null) return { store: 'sqlite', path: defaultSessionsPath(source, baseDir), maxPerAgent: DEFAULT_MAX_PER_AGENT };
+  const parsed = sessionsSchema.safeParse(node);
+  if (!parsed.success) {
+    problems.addZod(['sessions'], parsed.error);
+    return undefined;
+  }
+  const s = parsed.data;
+  const store = s.store ?? 'sqlite';
+  const maxPerAgent = s.max_per_agent !== undefined ? Number(s.max_per_agent) : DEFAULT_MAX_PER_AGENT;
+  const before = problems.list.length;
+  const only = (key: 'path' | 'url' | 'prefix', owner: string): void => {
+    if (s[key] !== undefined && store !== owner) problems.add(['sessions', key], `only applies to store: ${owner} (this store is ${store})`);
+  };
+  only('path', 'sqlite');
+  only('url', 'redis');
+  only('prefix', 'redis');
+  if (store === 'redis') {
+    if (s.url === undefined) problems.add(['sessions', 'url'], 'required for store: redis (e.g. redis://127.0.0.1:6379/0)');
+    else if (!/^rediss?:\/\/[^\s]+$/.test(s.url) || !URL.canParse(s.url)) problems.add(['sessions', 'url'], 'must be a redis:// or rediss:// URL');
+  }
+  if (problems.list.length > before) return undefined;
+  if (store === 'memory') return { store, maxPerAgent };
+  if (store === 'redis') return { store, url: s.url!, maxPerAgent, ...(s.prefix !== undefined ? { prefix: s.prefix } : {}) };
+  return { store, path: s.path !== undefined ? path.resolve(baseDir, s.path) : defaultSessionsPath(source, baseDir), maxPerAgent };
+}
+
 /**
  * Parses and validates config text. Throws {@link ConfigError} listing every problem (YAML syntax,
  * unset variables, invalid or unknown fields, unknown documents in scopes, duplicate tokens or names).
@@ -254,8 +295,18 @@ export function parseConfig(text: string, options: ParseConfigOptions): GatewayC
     }
   }
 
-  if (problems.list.length > 0) throw new ConfigError(source, problems.list);
-  const config: GatewayConfig = { source, documents, agents };
+  const sessions = parseSessions(top.sessions, source, baseDir, problems);
+
+  let publicUrl: string | undefined;
+  if (top.public_url !== undefined && top.public_url !== null && !substituted.unresolved.has('public_url')) {
+    const parsed = publicUrlSchema.safeParse(top.public_url);
+    if (parsed.success) publicUrl = trimSlashes(parsed.data);
+    else problems.addZod(['public_url'], parsed.error);
+  }
+
+  if (problems.list.length > 0 || !sessions) throw new ConfigError(source, problems.list);
+  const config: GatewayConfig = { source, documents, agents, sessions };
   if (gristApi) config.gristApi = gristApi;
+  if (publicUrl) config.publicUrl = publicUrl;
   return config;
 }

@@ -104,6 +104,22 @@ export const gristApiSchema = mapping({
   data_dir: text(),
 });
 
+/** `sessions:`. Which keys go with which store is checked in `parse.ts`. */
+export const sessionsSchema = mapping({
+  store: z
+    .enum(['sqlite', 'memory', 'redis'], { error: (iss) => `${JSON.stringify(iss.input ?? null)} is not one of sqlite, memory, redis` })
+    .optional(),
+  path: text().optional(),
+  url: text().optional(),
+  prefix: text().optional(),
+  max_per_agent: text()
+    .regex(/^[1-9][0-9]{0,6}$/, 'must be a whole number from 1 to 9999999')
+    .optional(),
+});
+
+/** `public_url:`: an absolute http(s) URL. */
+export const publicUrlSchema = urlSchema;
+
 /** The top level; entries are validated one by one so each problem gets its own path. */
 export const rootSchema = mapping({
   documents: z
@@ -113,4 +129,6 @@ export const rootSchema = mapping({
     .optional(),
   tokens: z.array(z.unknown(), { error: (iss) => `must be a list, not ${describe(iss.input)}` }).optional(),
   grist_api: z.unknown().optional(),
+  sessions: z.unknown().optional(),
+  public_url: z.unknown().optional(),
 });

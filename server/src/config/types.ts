@@ -46,6 +46,15 @@ export interface GristApiConfig {
   dataDir: string;
 }
 
+/**
+ * `sessions:`: where session tokens are kept, so that every process using the config (or every
+ * instance sharing a Redis) accepts the tokens any of them minted.
+ */
+export type SessionsConfig =
+  | { store: 'sqlite'; /** Absolute path of the SQLite file. */ path: string; maxPerAgent: number }
+  | { store: 'redis'; /** `redis://...` (secret: may hold a password; never log it). */ url: string; prefix?: string; maxPerAgent: number }
+  | { store: 'memory'; maxPerAgent: number };
+
 /** The whole configuration. */
 export interface GatewayConfig {
   /** Where it was loaded from (absolute file path, or the `source` given to `parseConfig`). */
@@ -56,4 +65,11 @@ export interface GatewayConfig {
   agents: AgentConfig[];
   /** Present when `grist_api:` is configured. */
   gristApi?: GristApiConfig;
+  /**
+   * The session store. `parseConfig` always sets it (default: a SQLite file next to the config file); a
+   * config built in code without it gets the in-memory store.
+   */
+  sessions?: SessionsConfig;
+  /** `public_url:`: the absolute base URL scripts reach the gateway at, without trailing slash. */
+  publicUrl?: string;
 }

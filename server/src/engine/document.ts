@@ -96,16 +96,16 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
     return Promise.resolve(this.store.write(() => fn(this.store)));
   }
 
-  /** Runs a read. */
+  /** Runs a read (on a fresh structure: another process may have changed it). */
   private readOnly<T>(fn: (store: Store) => T): Promise<T> {
     this.check();
-    return Promise.resolve(fn(this.store));
+    return Promise.resolve(this.store.read(() => fn(this.store)));
   }
 
   /** {@inheritDoc EmbeddedDocumentApi.resolveTableId} */
   resolveTableId(tableIdOrRef: string): string {
     this.check();
-    return this.store.resolve(tableIdOrRef).tableId;
+    return this.store.read(() => this.store.resolve(tableIdOrRef).tableId);
   }
 
   /** `GET /tables`. */
@@ -144,7 +144,7 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
   /** Streams records in batches of about 1000. */
   async *iterateRecords(tableId: string, options: GetRecordsOptions = {}): AsyncIterable<GristRecord[]> {
     this.check();
-    const table = this.store.resolve(tableId);
+    const table = this.store.read(() => this.store.resolve(tableId));
     for (const batch of read.iterateRows(this.store, table, options)) {
       yield batch;
       this.check();

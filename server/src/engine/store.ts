@@ -1,11 +1,22 @@
 /**
  * The shared state of one open document: the connection, the metadata cache, a prepared-statement cache
  * and the transaction wrapper every write goes through.
+ *
+ * Several connections may have the same file open (a `serve` and a stdio `mcp` process on one config, or
+ * two document names for one file), and each caches the structure. So every read and every write first
+ * checks, inside its transaction, whether another connection changed the structure, and reloads if so
+ * ({@link Store.refresh}): `PRAGMA data_version` (free: it only changes when another connection committed
+ * something) gates a read of the structure counter `structureVersion` in `_gristsys_Meta`, which every
+ * schema change bumps in the same transaction ({@link Store.reload} inside a write).
  */
 import type Database from 'better-sqlite3';
 import { GristError } from '../backend/errors.js';
 import { sandboxKeyError, tableNotFound } from './failures.js';
 import { loadMeta, type TableMeta } from './meta.js';
+import { getMetaNumber, setMetaNumber } from './schema.js';
+
+/** `_gristsys_Meta` key of the counter bumped by every structure change (absent in old files: 0). */
+export const STRUCTURE_VERSION_KEY = 'structureVersion';
 
 /** Connection + cached metadata of one document. */
 export class Store {
@@ -14,16 +25,57 @@ export class Store {
   /** User tables by tableRef. */
   byRef = new Map<number, TableMeta>();
   private readonly stmts = new Map<string, Database.Statement>();
+  private readonly dataVersionStmt: Database.Statement;
+  /** `PRAGMA data_version` when the structure was last checked. */
+  private dataVersion = -1;
+  /** The structure counter the cache was loaded at. */
+  private structureVersion = -1;
 
   constructor(readonly db: Database.Database) {
+    this.dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
     this.reload();
   }
 
-  /** Re-reads the metadata tables; called after every schema change and after a failed write. */
+  /**
+   * Re-reads the metadata tables; called after every schema change and after a failed write. Called inside
+   * a write transaction it means this connection changed the structure, so it also bumps the structure
+   * counter (in that transaction) for the other connections to see.
+   */
   reload(): void {
+    let version = getMetaNumber(this.db, STRUCTURE_VERSION_KEY);
+    if (this.db.inTransaction) setMetaNumber(this.db, STRUCTURE_VERSION_KEY, ++version);
+    this.structureVersion = version;
+    this.dataVersion = this.dataVersionStmt.get() as number;
     this.tables = loadMeta(this.db);
     this.byRef = new Map([...this.tables.values()].filter((t) => !t.meta).map((t) => [t.tableRef, t]));
     this.stmts.clear();
+  }
+
+  /**
+   * Reloads the cached structure when another connection changed it since it was last checked. Cheap when
+   * nothing was committed elsewhere (one pragma). Run it inside the transaction of the operation it
+   * guards, so the check and the operation see the same snapshot.
+   */
+  refresh(): void {
+    const dataVersion = this.dataVersionStmt.get() as number;
+    if (dataVersion === this.dataVersion) return;
+    this.dataVersion = dataVersion;
+    if (getMetaNumber(this.db, STRUCTURE_VERSION_KEY) !== this.structureVersion) this.reload();
+  }
+
+  /**
+   * Runs a read on a fresh structure, in one read transaction (one snapshot of the file, even when
+   * another process writes meanwhile).
+   */
+  read<T>(fn: () => T): T {
+    if (this.db.inTransaction) {
+      this.refresh();
+      return fn();
+    }
+    return this.db.transaction(() => {
+      this.refresh();
+      return fn();
+    }).deferred();
   }
 
   /** User tables in tableRef order. */
@@ -68,12 +120,17 @@ export class Store {
   }
 
   /**
-   * Runs `fn` in one SQLite transaction (a savepoint when nested). On failure nothing is kept and the
-   * metadata cache is re-read, since `fn` may have changed it before failing.
+   * Runs `fn` in one SQLite transaction (a savepoint when nested) on a fresh structure. The transaction
+   * takes the write lock at once (`BEGIN IMMEDIATE`), so no other process can change the structure between
+   * the freshness check and `fn`. On failure nothing is kept and the metadata cache is re-read, since `fn`
+   * may have changed it before failing.
    */
   write<T>(fn: () => T): T {
     try {
-      return this.db.transaction(fn)();
+      return this.db.transaction(() => {
+        this.refresh();
+        return fn();
+      }).immediate();
     } catch (err) {
       this.reload();
       if (err instanceof GristError) { throw err; }

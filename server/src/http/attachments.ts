@@ -16,8 +16,8 @@ export interface AttachmentOptions {
 }
 
 /** Resolves the session grant of a request and checks one permission. */
-function requireGrant(services: GatewayServices, c: HonoContext, permission: Permission, what: string): Grant {
-  const ctx = contextFromBearer(services, bearerToken(c.req.header('authorization')), 'proxy');
+async function requireGrant(services: GatewayServices, c: HonoContext, permission: Permission, what: string): Promise<Grant> {
+  const ctx = await contextFromBearer(services, bearerToken(c.req.header('authorization')), 'proxy');
   if (ctx.authFailure) throw new GatewayError(ctx.authFailure.code, ctx.authFailure.message);
   if (!ctx.grant) throw new GatewayError('INVALID_TOKEN', 'Attachments need a session token (sess_...)');
   if (!ctx.grant.permissions.has(permission)) {
@@ -37,7 +37,7 @@ export function uploadHandler(services: GatewayServices, options: AttachmentOpti
   return async (c: HonoContext): Promise<Response> => {
     const started = performance.now();
     try {
-      const grant = requireGrant(services, c, 'write', 'upload_attachment');
+      const grant = await requireGrant(services, c, 'write', 'upload_attachment');
       const contentType = c.req.header('content-type') ?? '';
       if (!/^multipart\/form-data/i.test(contentType)) {
         throw new GatewayError('INVALID_REQUEST', 'Send the file as multipart/form-data in a field named "file"');
@@ -69,7 +69,7 @@ export function uploadHandler(services: GatewayServices, options: AttachmentOpti
 export function downloadHandler(services: GatewayServices) {
   return async (c: HonoContext): Promise<Response> => {
     try {
-      const grant = requireGrant(services, c, 'read', 'download_attachment');
+      const grant = await requireGrant(services, c, 'read', 'download_attachment');
       const idText = c.req.param('id') ?? '';
       const id = /^\d+$/.test(idText) ? Number(idText) : NaN;
       if (!Number.isSafeInteger(id) || id <= 0) {

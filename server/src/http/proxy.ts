@@ -58,7 +58,7 @@ export function parseProxyRequest(text: string): { method: MethodName; input: Re
 export function proxyHandler(services: GatewayServices, options: ProxyOptions) {
   return async (c: HonoContext): Promise<Response> => {
     try {
-      const ctx = contextFromBearer(services, bearerToken(c.req.header('authorization')), 'proxy');
+      const ctx = await contextFromBearer(services, bearerToken(c.req.header('authorization')), 'proxy');
       if (ctx.authFailure) throw new GatewayError(ctx.authFailure.code, ctx.authFailure.message);
       const text = await readTextLimited(c, options.maxBodyBytes);
       const { method, input } = parseProxyRequest(text);

@@ -6,9 +6,21 @@ import { buildProxyDocumentation, methods } from '@grist-gateway/shared';
 import type { GatewayServices } from '../context.js';
 import { agentMethod } from '../trpc.js';
 
-/** Absolute proxy URL when a public URL is known, else the path. */
+/** Path of the JSON proxy under the gateway's base URL. */
+export const PROXY_PATH = '/api/v1/proxy';
+
+/**
+ * Said instead of a URL when this process does not know where the gateway's HTTP server is (a stdio
+ * `mcp` process with no public URL set): a relative path would send scripts nowhere without a word.
+ */
+export const PROXY_URL_UNKNOWN =
+  `unknown: this MCP process does not know the gateway's HTTP address. The proxy is ${PROXY_PATH} on the running ` +
+  '`grist-gateway serve` (e.g. http://127.0.0.1:3000' + PROXY_PATH + '); set public_url: in the config, or ' +
+  'GRIST_GATEWAY_PUBLIC_URL in this process\'s environment, to have the full URL here';
+
+/** Absolute proxy URL when a public URL is known, else {@link PROXY_URL_UNKNOWN}. */
 export function proxyUrl(services: GatewayServices): string {
-  return `${services.publicUrl ?? ''}/api/v1/proxy`;
+  return services.publicUrl ? `${services.publicUrl}${PROXY_PATH}` : PROXY_URL_UNKNOWN;
 }
 
 /** The agent procedures, keyed by wire name. */
@@ -21,8 +33,8 @@ export const sessionsProcedures = {
     return { documents };
   }),
 
-  request_session_token: agentMethod(methods.request_session_token).mutation(({ ctx, input }) => {
-    const minted = ctx.services.sessions.mint(ctx.agent, {
+  request_session_token: agentMethod(methods.request_session_token).mutation(async ({ ctx, input }) => {
+    const minted = await ctx.services.sessions.mint(ctx.agent, {
       document: input.document,
       permissions: input.permissions,
       ttlSeconds: input.ttl_seconds,
@@ -36,11 +48,12 @@ export const sessionsProcedures = {
     };
   }),
 
-  revoke_session_token: agentMethod(methods.revoke_session_token).mutation(({ ctx, input }) => {
-    return { revoked: ctx.services.sessions.revoke(input.token, ctx.agent.name) };
+  revoke_session_token: agentMethod(methods.revoke_session_token).mutation(async ({ ctx, input }) => {
+    return { revoked: await ctx.services.sessions.revoke(input.token, ctx.agent.name) };
   }),
 
   get_proxy_documentation: agentMethod(methods.get_proxy_documentation).query(({ ctx }) => {
-    return buildProxyDocumentation({ proxyUrl: proxyUrl(ctx.services) });
+    // The documentation takes a path when the base URL is unknown (its examples then ask for the URL).
+    return buildProxyDocumentation({ proxyUrl: ctx.services.publicUrl ? proxyUrl(ctx.services) : PROXY_PATH });
   }),
 };
