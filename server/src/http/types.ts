@@ -16,8 +16,8 @@ import { createCaller } from '../routers/index.js';
 import { errorResponse } from './proxy.js';
 
 /** The grant of the request on the document whose types are asked for. */
-function typesGrant(services: GatewayServices, c: HonoContext): Grant {
-  const ctx = contextFromBearer(services, bearerToken(c.req.header('authorization')), 'proxy');
+async function typesGrant(services: GatewayServices, c: HonoContext): Promise<Grant> {
+  const ctx = await contextFromBearer(services, bearerToken(c.req.header('authorization')), 'proxy');
   if (ctx.authFailure) throw new GatewayError(ctx.authFailure.code, ctx.authFailure.message);
   const requested = c.req.query('document');
   if (requested !== undefined && requested === '') throw new GatewayError('INVALID_REQUEST', 'document: expected a document name, got ""');
@@ -42,7 +42,7 @@ function typesGrant(services: GatewayServices, c: HonoContext): Grant {
 export function typesHandler(services: GatewayServices) {
   return async (c: HonoContext): Promise<Response> => {
     try {
-      const grant = typesGrant(services, c);
+      const grant = await typesGrant(services, c);
       const name = c.req.query('name') ?? 'Schema';
       const problem = invalidSchemaName(name);
       if (problem) throw new GatewayError('INVALID_REQUEST', problem);
