@@ -10,6 +10,7 @@ import type { Agent, AgentRegistry, SessionStore } from './auth/index.js';
 import { SESSION_TOKEN_PREFIX } from './auth/tokens.js';
 import type { DocBackend } from './backend/types.js';
 import type { Logger } from './log.js';
+import type { GatewayMetrics } from './observability/metrics.js';
 
 /** Where the backend of each configured document comes from. */
 export interface DocumentBackends {
@@ -36,6 +37,8 @@ export interface GatewayServices {
   limits: GatewayLimits;
   /** Absolute base URL scripts should use (`GRIST_GATEWAY_PUBLIC_URL`), without trailing slash. */
   publicUrl?: string;
+  /** Prometheus metrics of calls, when `metrics:` is on in the config. */
+  metrics?: GatewayMetrics;
 }
 
 /** The default {@link GatewayLimits}. */

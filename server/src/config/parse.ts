@@ -12,6 +12,7 @@ import { substituteEnv } from './env.js';
 import { ConfigError } from './errors.js';
 import { formatPath, problemAt } from './paths.js';
 import type { PathSegment } from './paths.js';
+import { parseMetricsConfig } from '../observability/config.js';
 import { embeddedDocumentSchema, gristApiSchema, gristDocumentSchema, rootSchema, tokenEntrySchema } from './schema.js';
 import type { AgentConfig, DocumentConfig, GatewayConfig, GristApiConfig } from './types.js';
 import { readYaml } from './yaml.js';
@@ -254,8 +255,12 @@ export function parseConfig(text: string, options: ParseConfigOptions): GatewayC
     }
   }
 
+  const metrics = parseMetricsConfig(top.metrics);
+  if (!metrics.ok) typeof metrics.error === 'string' ? problems.add(['metrics'], metrics.error) : problems.addZod(['metrics'], metrics.error);
+
   if (problems.list.length > 0) throw new ConfigError(source, problems.list);
   const config: GatewayConfig = { source, documents, agents };
   if (gristApi) config.gristApi = gristApi;
+  if (metrics.ok && metrics.value) config.metrics = metrics.value;
   return config;
 }

@@ -1,5 +1,6 @@
 /** The validated, ready-to-use gateway configuration (see `load.ts` for the YAML format). */
 import type { Permission } from '../auth/permissions.js';
+import type { MetricsConfig } from '../observability/config.js';
 
 /** A document served from a real Grist server over its REST API. */
 export interface GristDocumentConfig {
@@ -56,4 +57,6 @@ export interface GatewayConfig {
   agents: AgentConfig[];
   /** Present when `grist_api:` is configured. */
   gristApi?: GristApiConfig;
+  /** Present when `metrics:` turns GET /metrics on (see observability/config.ts). */
+  metrics?: MetricsConfig;
 }

@@ -8,6 +8,7 @@ import { Hono } from 'hono';
 import { bearerToken, contextFromBearer, type GatewayServices } from '../context.js';
 import { appRouter } from '../routers/index.js';
 import { downloadHandler, uploadHandler } from './attachments.js';
+import { mountHealth } from './health.js';
 import { readBodyLimited } from './body.js';
 import { proxyHandler } from './proxy.js';
 import { toGatewayError } from '../errors.js';
@@ -30,7 +31,7 @@ export function createApp(services: GatewayServices, options: AppOptions = {}): 
   const maxUploadBytes = options.maxUploadBytes ?? 25 * 1024 * 1024;
   const app = new Hono();
 
-  app.get('/health', (c) => c.json({ status: 'ok', version: options.version ?? null, documents: services.backends.names().length }));
+  mountHealth(app, services, options.version);
 
   app.all('/trpc/*', async (c) => {
     let req = c.req.raw;
