@@ -224,14 +224,16 @@ describe('MCP over HTTP on loopback', () => {
 });
 
 describe('MCP over stdio (the CLI as a child process)', () => {
-  it('serves tools on stdio with nothing else on stdout', async () => {
+  it('serves tools on stdio with nothing else on stdout, and logs each tool call to stderr by default', async () => {
     const bin = path.resolve(import.meta.dirname, '../bin/grist-gateway.js');
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [bin, 'mcp', '--config', path.join(gw.dir, 'grist-gateway.yaml')],
-      env: { ...process.env, GRIST_GATEWAY_TOKEN: tokens.reader } as Record<string, string>,
+      env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'LOG_LEVEL' && k !== 'LOG_FORMAT')), GRIST_GATEWAY_TOKEN: tokens.reader } as Record<string, string>,
       stderr: 'pipe',
     });
+    let stderr = '';
+    transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const client = new Client({ name: 'test', version: '1.0.0' });
     await client.connect(transport);
     const names = (await client.listTools()).tools.map((t) => t.name);
@@ -240,5 +242,11 @@ describe('MCP over stdio (the CLI as a child process)', () => {
     const res = (await client.callTool({ name: 'list_tables', arguments: { document: 'main' } })) as ToolResult;
     expect(res.isError).toBeFalsy();
     await client.close();
+    // stderr is not a terminal here: one JSON line per call, at info.
+    const calls = stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => l.msg === 'call');
+    expect(calls).toContainEqual(
+      expect.objectContaining({ level: 30, entry: 'mcp', agent: 'reader-agent', document: 'main', method: 'list_tables', status: 'ok' }),
+    );
+    expect(stderr).not.toContain(tokens.reader);
   }, 60_000);
 });

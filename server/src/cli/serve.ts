@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { DEFAULT_CONFIG_FILE, loadConfig, resolveConfigPath, writeDemoConfig } from '../config/index.js';
+import { ensureEmbeddedFile } from '../backends/pool.js';
 import { seedDemoDocument } from '../demo/seed.js';
 import { createGateway, publicUrlFromEnv } from '../gateway.js';
 import { setupGristApi } from '../grist-api/mount.js';
@@ -61,6 +62,9 @@ export async function runServe(flags: ServeFlags, env: NodeJS.ProcessEnv = proce
   }
   const config = loadConfig(configPath, env);
 
+  const demo = demoToken !== undefined ? config.documents.get('demo') : undefined;
+  // The banner says the demo document was created: create its file quietly, so no log line comes first.
+  if (demo?.kind === 'embedded') ensureEmbeddedFile(demo.path);
   const gristApi = setupGristApi(config, logger);
   const gateway = createGateway(config, {
     logger,
