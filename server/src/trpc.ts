@@ -54,8 +54,11 @@ export const createCallerFactory = t.createCallerFactory;
 const loggedProcedure = t.procedure.use(async ({ ctx, meta, next, getRawInput }) => {
   const started = performance.now();
   const result = await next();
+  const durationMs = performance.now() - started;
   const input = await getRawInput().catch(() => undefined);
   const error = result.ok ? undefined : toGatewayError(result.error);
+  // The cause of an internal error is logged (never sent): the original error, else tRPC's wrapper.
+  const cause = result.ok || error?.code !== 'INTERNAL_ERROR' ? undefined : (error.cause ?? result.error.cause ?? result.error);
   recordCall(ctx.services, {
     entry: ctx.entry,
     agent: ctx.grant?.principal ?? ctx.agent?.name ?? null,
@@ -64,8 +67,8 @@ const loggedProcedure = t.procedure.use(async ({ ctx, meta, next, getRawInput })
     rows: result.ok ? rowsOf(input, result.data) : undefined,
     status: result.ok ? 'ok' : 'error',
     code: error?.code,
-    durationMs: performance.now() - started,
-    error: error?.code === 'INTERNAL_ERROR' ? (error.cause ?? (result.ok ? undefined : result.error.cause ?? result.error)) : undefined,
+    durationMs,
+    error: cause,
   });
   if (result.ok) return result;
   throw toTrpcError(error!);

@@ -256,7 +256,10 @@ export function parseConfig(text: string, options: ParseConfigOptions): GatewayC
   }
 
   const metrics = parseMetricsConfig(top.metrics);
-  if (!metrics.ok) typeof metrics.error === 'string' ? problems.add(['metrics'], metrics.error) : problems.addZod(['metrics'], metrics.error);
+  if (!metrics.ok) {
+    if (typeof metrics.error === 'string') problems.add(['metrics'], metrics.error);
+    else problems.addZod(['metrics'], metrics.error);
+  }
 
   if (problems.list.length > 0) throw new ConfigError(source, problems.list);
   const config: GatewayConfig = { source, documents, agents };
