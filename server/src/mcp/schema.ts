@@ -58,7 +58,8 @@ function mergeTypedBranches(branches: JsonSchema[]): JsonSchema | undefined {
       types.push(type);
     }
   }
-  // `integer` and `number` share keywords; the check above already refused overlapping keywords.
+  // Numeric keywords apply to every number, integers included: with both types they would constrain both.
+  if (types.includes('integer') && types.includes('number') && TYPE_KEYWORDS.number!.some((k) => k in merged)) return undefined;
   return { type: types.length === 1 ? types[0] : types, ...merged };
 }
 
