@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { buildOpenApi } from '@grist-gateway/shared';
 import { serve } from '@hono/node-server';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { pino } from 'pino';
@@ -157,5 +159,10 @@ describe('/health', () => {
     expect(body.status).toBe('degraded');
     expect(body.documents.total).toBe(2);
     expect(body.documents.unavailable).toEqual([{ name: 'broken', reason: expect.stringMatching(/^cannot be opened: /) }]);
+    // The OpenAPI document describes this body.
+    const openapi = buildOpenApi() as { paths: Record<string, any> };
+    const schema = openapi.paths['/health'].get.responses['200'].content['application/json'].schema;
+    const validate = new Ajv2020({ strict: false }).compile(schema);
+    expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
   });
 });
