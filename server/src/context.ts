@@ -11,6 +11,7 @@ import type { Agent, AgentRegistry, SessionManager } from './auth/index.js';
 import { SESSION_TOKEN_PREFIX } from './auth/tokens.js';
 import type { DocBackend } from './backend/types.js';
 import type { Logger } from './log.js';
+import type { GatewayMetrics } from './observability/metrics.js';
 
 /** Where the backend of each configured document comes from. */
 export interface DocumentBackends {
@@ -41,6 +42,8 @@ export interface GatewayServices {
    * process with none of these set.
    */
   publicUrl?: string;
+  /** Prometheus metrics of calls, when `metrics:` is on in the config. */
+  metrics?: GatewayMetrics;
 }
 
 /** The default {@link GatewayLimits}. */

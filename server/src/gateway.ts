@@ -9,7 +9,9 @@ import type { GatewayConfig } from './config/index.js';
 import { defaultLimits, type GatewayLimits, type GatewayServices } from './context.js';
 import { createApp, type AppOptions } from './http/app.js';
 import { silentLogger, type Logger } from './log.js';
+import { mountMetrics } from './http/metrics.js';
 import { mountMcp } from './mcp/http.js';
+import { GatewayMetrics } from './observability/metrics.js';
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -67,10 +69,12 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     limits: { ...defaultLimits, ...options.limits },
     publicUrl: (options.publicUrl ?? publicUrlFromEnv() ?? config.publicUrl)?.replace(/\/+$/, ''),
   };
+  if (config.metrics) services.metrics = new GatewayMetrics({ isDocument: (name) => config.documents.has(name) });
   const app = createApp(services, {
     ...options.app,
     mount: (hono) => {
       mountMcp(hono, services);
+      if (services.metrics && config.metrics) mountMetrics(hono, services.metrics, config.metrics);
       options.app?.mount?.(hono);
     },
   });

@@ -6,13 +6,14 @@
  *   permission, input and output are declared once, in `@grist-gateway/shared`.
  * - Errors leave every procedure as a {@link GatewayError} wrapped in a TRPCError with the matching tRPC
  *   code; the error formatter adds the stable `gatewayCode` for the typed client.
- * - One log line per call: entry point, principal, document, method, count, status, duration.
+ * - Every call is reported once to the per-call hook (`observability/calls.ts`): its log line and metrics.
  */
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
 import type { MethodDefinition, MethodPermission } from '@grist-gateway/shared';
 import { agentGrant, type Context, type Grant } from './context.js';
 import { GatewayError, toGatewayError, toTrpcError } from './errors.js';
+import { documentArgument, recordCall, rowsOf } from './observability/calls.js';
 
 /** Per-procedure metadata, read by the middlewares and the MCP layer. */
 export interface Meta {
@@ -49,49 +50,28 @@ export const router = t.router;
 /** Makes in-process callers (`createCaller`) for a router. */
 export const createCallerFactory = t.createCallerFactory;
 
-/** The number of rows a call handled, guessed from its input and result, for the log line. */
-function countOf(input: unknown, data: unknown): number | undefined {
-  for (const source of [data, input]) {
-    if (source && typeof source === 'object') {
-      const o = source as Record<string, unknown>;
-      for (const key of ['records', 'record_ids', 'tables', 'columns'] as const) {
-        const value = o[key];
-        if (Array.isArray(value)) return value.length;
-      }
-    }
-  }
-  return undefined;
-}
-
-/** Base procedure: normalises errors and logs one line per call. */
+/** Base procedure: normalises errors and reports every call once to the per-call hook (log line, metrics). */
 const loggedProcedure = t.procedure.use(async ({ ctx, meta, next, getRawInput }) => {
   const started = performance.now();
   const result = await next();
-  const durationMs = Math.round((performance.now() - started) * 100) / 100;
-  const base = {
+  const durationMs = performance.now() - started;
+  const input = await getRawInput().catch(() => undefined);
+  const error = result.ok ? undefined : toGatewayError(result.error);
+  // The cause of an internal error is logged (never sent): the original error, else tRPC's wrapper.
+  const cause = result.ok || error?.code !== 'INTERNAL_ERROR' ? undefined : (error.cause ?? result.error.cause ?? result.error);
+  recordCall(ctx.services, {
     entry: ctx.entry,
-    principal: ctx.grant?.principal ?? ctx.agent?.name ?? null,
-    document: ctx.grant?.document ?? null,
-    method: meta?.method,
+    agent: ctx.grant?.principal ?? ctx.agent?.name ?? null,
+    document: ctx.grant?.document ?? documentArgument(input),
+    method: meta?.method ?? 'unknown',
+    rows: result.ok ? rowsOf(input, result.data) : undefined,
+    status: result.ok ? 'ok' : 'error',
+    code: error?.code,
     durationMs,
-  };
-  if (result.ok) {
-    let input: unknown;
-    try {
-      input = await getRawInput();
-    } catch {
-      input = undefined;
-    }
-    ctx.services.logger.info({ ...base, status: 'ok', count: countOf(input, result.data) }, 'call');
-    return result;
-  }
-  const gatewayError = toGatewayError(result.error);
-  const level = gatewayError.code === 'INTERNAL_ERROR' ? 'error' : 'info';
-  ctx.services.logger[level](
-    { ...base, status: 'error', code: gatewayError.code, ...(level === 'error' ? { err: gatewayError.cause ?? result.error.cause ?? result.error } : {}) },
-    'call',
-  );
-  throw toTrpcError(gatewayError);
+    error: cause,
+  });
+  if (result.ok) return result;
+  throw toTrpcError(error!);
 });
 
 /** Procedures that need an agent token (agent-level operations). */

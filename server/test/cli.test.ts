@@ -1,12 +1,14 @@
 /**
- * The CLI as a user runs it: `serve` on a fresh folder creates a config with a demo document and an agent
- * token shown once, then serves it; `token` prints a token and its config line.
+ * The CLI as a user runs it: `serve` in a fresh folder creates a config with a demo document and an agent
+ * token shown once, then serves it; a named config file that does not exist is an error that creates
+ * nothing; every command answers --help; `token` prints a token and its config line.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli/main.js';
 
 const BIN = path.resolve(import.meta.dirname, '../bin/grist-gateway.js');
 const dirs: string[] = [];
@@ -15,11 +17,12 @@ afterAll(() => {
 });
 
 describe('grist-gateway serve', () => {
-  it('creates a demo config on first run, shows the token once, and serves the demo document', async () => {
+  it('creates a demo config on first run when none is named, shows the token once, and serves the demo document', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gg-cli-'));
     dirs.push(dir);
     const config = path.join(dir, 'grist-gateway.yaml');
-    const child = spawn(process.execPath, [BIN, 'serve', '--config', config, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const { CONFIG_PATH: _unset, ...env } = process.env;
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let stdout = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -44,6 +47,8 @@ describe('grist-gateway serve', () => {
       const minted = await post(token, { method: 'request_session_token', document: 'demo', permissions: ['read'] });
       expect(minted.success).toBe(true);
       expect(minted.data.proxy_url).toBe(`${url}/api/v1/proxy`);
+      // The banner is for people: plain lines, the version, where everything is.
+      expect(stderr).toMatch(/^grist-gateway \d+\.\d+\.\d+\S* listening on http:\/\/127\.0\.0\.1:\d+\n  config: +\S+grist-gateway\.yaml\n/);
       const tables = await post(minted.data.token, { method: 'list_tables' });
       expect(tables.data.tables).toEqual(['Customers', 'Products', 'Orders']);
       const orders = await post(minted.data.token, { method: 'get_records', table: 'Orders' });
@@ -55,8 +60,11 @@ describe('grist-gateway serve', () => {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));
     }
-    // A second run keeps the config and the data and shows no token.
-    const again = spawn(process.execPath, [BIN, 'serve', '--config', config, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // A second run keeps the config and the data and shows no token; grist-mcp's LOG_LEVEL names work.
+    const again = spawn(process.execPath, [BIN, 'serve', '--config', config, '--port', '0'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, LOG_LEVEL: 'WARNING' },
+    });
     let second = '';
     await new Promise<void>((resolve, reject) => {
       again.stderr.on('data', (c: Buffer) => {
@@ -120,6 +128,82 @@ describe('grist-gateway serve with grist_api', () => {
       await new Promise((resolve) => child.once('exit', resolve));
     }
   }, 60_000);
+});
+
+/** Runs the CLI in-process, capturing what it writes. */
+async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  try {
+    const code = await main(argv);
+    return { code, stdout, stderr };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+describe('grist-gateway options', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it.each(['serve', 'mcp', 'token'])('%s --help says what it does and every option with its default and variable', async (command) => {
+    const { code, stdout } = await runCli([command, '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(new RegExp(`^Usage: grist-gateway ${command}`));
+    expect(stdout).toContain('-h, --help');
+    if (command !== 'token') {
+      expect(stdout).toMatch(/--config <path> +Config file\. Env: CONFIG_PATH\. Default: \.\/grist-gateway\.yaml\./);
+      expect(stdout).toContain('LOG_LEVEL');
+    }
+    if (command === 'serve') {
+      expect(stdout).toMatch(/--port <n> .*Env: PORT\. Default: 3000\./);
+      expect(stdout).toMatch(/--host <addr> .*Env: HOST\. Default: 127\.0\.0\.1\./);
+    }
+    if (command === 'mcp') expect(stdout).toContain('GRIST_GATEWAY_TOKEN');
+  });
+
+  it('--version prints the package version; --help lists the commands', async () => {
+    const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../package.json'), 'utf8')) as { version: string };
+    expect(await runCli(['--version'])).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['serve', 'mcp', 'token']) expect(help.stdout).toMatch(new RegExp(`^  ${command} +\\S`, 'm'));
+  });
+
+  it('refuses unknown options and bad LOG_LEVEL values clearly', async () => {
+    const unknown = await runCli(['serve', '--prot', '1']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("Unknown option '--prot'");
+    expect(unknown.stderr).toContain('grist-gateway serve --help');
+    vi.stubEnv('LOG_LEVEL', 'verbose');
+    const level = await runCli(['serve', '--config', '/nonexistent/x.yaml']);
+    expect(level.code).toBe(1);
+    expect(level.stderr).toContain('LOG_LEVEL: "verbose" is not a log level');
+  });
+
+  it('a named config file that does not exist is an error naming it, and nothing is created', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gg-cli-'));
+    dirs.push(dir);
+    const byFlag = path.join(dir, 'typo', 'x.yaml');
+    const flag = await runCli(['serve', '--config', byFlag, '--port', '0']);
+    expect(flag.code).toBe(1);
+    expect(flag.stderr).toContain(`Config file not found: ${byFlag} (named by --config). Nothing was created.`);
+    const byEnv = path.join(dir, 'other', 'config.yml');
+    vi.stubEnv('CONFIG_PATH', byEnv);
+    const env = await runCli(['serve', '--port', '0']);
+    expect(env.code).toBe(1);
+    expect(env.stderr).toContain(`Config file not found: ${byEnv} (named by CONFIG_PATH)`);
+    const mcp = await runCli(['mcp']);
+    expect(mcp.code).toBe(1);
+    vi.stubEnv('GRIST_GATEWAY_TOKEN', 'gga_whatever_token_value');
+    const mcpMissing = await runCli(['mcp', '--config', byFlag]);
+    expect(mcpMissing.code).toBe(1);
+    expect(mcpMissing.stderr).toContain(`Invalid config ${byFlag} (1 problem):\n  - (file): file not found`);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
 });
 
 describe('grist-gateway token', () => {

@@ -31,7 +31,9 @@ describe('health and OpenAPI', () => {
   it('GET /health', async () => {
     const res = await fetch(`${gw.url}/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: 'ok', documents: 2 });
+    const body = await res.json();
+    expect(body).toMatchObject({ status: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/), documents: { total: 2, unavailable: [] } });
+    expect(body.sessions).toEqual({ store: 'memory', ok: true });
   });
 
   it('GET /api/v1/openapi.json is an OpenAPI 3.1 document of the proxy', async () => {
@@ -122,17 +124,21 @@ describe('/trpc', () => {
 });
 
 describe('request logs', () => {
-  it('one line per call with principal, document, method, status and duration; never a token', async () => {
+  it('one line per call with agent, document, method, rows, status and duration; never a token', async () => {
     const session = await gw.session(tokens.admin, ['read', 'write', 'schema']);
     await gw.proxy(session, { method: 'create_table', table_id: 'Logged', columns: [{ id: 'A', type: 'Text' }] });
     await gw.proxy(session, { method: 'add_records', table: 'Logged', records: [{ A: 'x' }, { A: 'y' }] });
     await gw.proxy(session, { method: 'get_records', table: 'Nope' });
     await new Promise((r) => setTimeout(r, 50));
     const adds = logLines.filter((l) => l.method === 'add_records');
-    expect(adds.at(-1)).toMatchObject({ principal: 'admin-agent', document: 'main', status: 'ok', count: 2, entry: 'proxy' });
+    expect(adds.at(-1)).toMatchObject({ agent: 'admin-agent', document: 'main', status: 'ok', rows: 2, entry: 'proxy' });
     expect(adds.at(-1)?.durationMs).toEqual(expect.any(Number));
     const failed = logLines.filter((l) => l.method === 'get_records' && l.status === 'error');
     expect(failed.at(-1)).toMatchObject({ code: 'NOT_FOUND' });
+    // With an agent token the document comes from the `document` argument.
+    await gw.proxy(tokens.admin, { method: 'list_tables', document: 'other' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(logLines.filter((l) => l.method === 'list_tables').at(-1)).toMatchObject({ agent: 'admin-agent', document: 'other', status: 'ok', rows: expect.any(Number) });
     const all = rawLog.join('');
     for (const secret of [tokens.admin, tokens.reader, session]) expect(all).not.toContain(secret);
     expect(all).not.toContain(session.slice(5, 20));

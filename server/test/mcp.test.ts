@@ -48,17 +48,22 @@ describe('MCP tools (in-memory client)', () => {
         'modify_column', 'rename_table', 'request_session_token', 'revoke_session_token', 'sql_query', 'update_records',
       ].sort(),
     );
+    const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
     for (const tool of tools) {
-      expect(tool.annotations?.readOnlyHint, tool.name).toBeTypeOf('boolean');
-      expect(tool.annotations?.destructiveHint, tool.name).toBeTypeOf('boolean');
-      expect(tool.annotations?.idempotentHint, tool.name).toBeTypeOf('boolean');
-      expect(tool.annotations?.openWorldHint, tool.name).toBeTypeOf('boolean');
       expect(tool.inputSchema.type).toBe('object');
-      expect(tool.outputSchema?.type, tool.name).toBe('object');
+      expect(tool.outputSchema, tool.name).toBeUndefined();
       expect(tool.description?.length, tool.name).toBeGreaterThan(20);
     }
-    const getRecords = tools.find((t) => t.name === 'get_records')!;
-    expect(getRecords.inputSchema.required).toContain('document');
+    // Only hints that differ from the MCP defaults are sent.
+    expect(byName.get_records!.annotations).toEqual({ readOnlyHint: true });
+    expect(byName.add_records!.annotations).toEqual({ destructiveHint: false });
+    expect(byName.delete_records!.annotations).toEqual({ idempotentHint: true });
+    const getRecords = byName.get_records!;
+    expect(getRecords.inputSchema.required).toEqual(['document', 'table']);
+    // Exact, compact schemas: a cell value is anything but an object, a list led by its type code.
+    const records = (byName.add_records!.inputSchema.properties as any).records;
+    expect(records.items.additionalProperties).toEqual({ not: { type: 'object' }, prefixItems: [{ type: 'string' }], minItems: 1 });
+    expect((byName.request_session_token!.inputSchema.properties as any).ttl_seconds).toMatchObject({ type: 'integer', minimum: 1, maximum: 3600 });
     await client.close();
   });
 
@@ -85,6 +90,8 @@ describe('MCP tools (in-memory client)', () => {
     expect(JSON.parse(created.content[0]!.text!)).toEqual({ table_id: 'Mcp' });
     const added = await call(client, 'add_records', { document: 'main', table: 'Mcp', records: [{ Name: 'a', N: 1 }, { Name: 'b', N: 2 }] });
     expect(added.structuredContent.record_ids).toHaveLength(2);
+    // grist-mcp's key too, so agents and prompts written for it keep working.
+    expect(added.structuredContent.inserted_ids).toEqual(added.structuredContent.record_ids);
     const read = await call(client, 'get_records', { document: 'main', table: 'Mcp', sort: '-N' });
     expect(read.structuredContent.records.map((r: { Name: string }) => r.Name)).toEqual(['b', 'a']);
     const sql = await call(client, 'sql_query', { document: 'main', query: 'SELECT SUM(N) AS total FROM Mcp' });
@@ -114,15 +121,17 @@ describe('MCP tools (in-memory client)', () => {
     expectOk(await call(client, 'list_tables', d), 'list_tables');
     expectOk(await call(client, 'add_column', { ...d, table: 'Every', column_id: 'Note', column_type: 'Text' }), 'add_column');
     // As in Grist, a column whose id follows its label is renamed with it; the tool reports the final id.
-    expect(expectOk(await call(client, 'modify_column', { ...d, table: 'Every', column_id: 'Note', label: 'A note' }), 'modify_column')).toEqual({ column_id: 'A_note' });
+    expect(expectOk(await call(client, 'modify_column', { ...d, table: 'Every', column_id: 'Note', label: 'A note' }), 'modify_column')).toEqual({ column_id: 'A_note', modified: true });
     const described = expectOk(await call(client, 'describe_table', { ...d, table: 'Every' }), 'describe_table');
     expect(described.columns.find((c: { id: string }) => c.id === 'A_note').label).toBe('A note');
     expect(expectOk(await call(client, 'delete_column', { ...d, table: 'Every', column_id: 'A_note' }), 'delete_column')).toEqual({ deleted: 'A_note' });
     expect(expectOk(await call(client, 'rename_table', { ...d, table: 'Every', new_table_id: 'Every2' }), 'rename_table')).toEqual({ table_id: 'Every2' });
     expect(expectOk(await call(client, 'sql_query', { ...d, query: 'SELECT COUNT(*) AS n FROM Every2' }), 'sql_query').records).toEqual([{ n: 2 }]);
     expect(expectOk(await call(client, 'delete_table', { ...d, table: 'Every2' }), 'delete_table')).toEqual({ deleted: 'Every2' });
-    const docs = expectOk(await call(client, 'get_proxy_documentation', {}), 'get_proxy_documentation');
-    expect(JSON.stringify(docs)).toContain('/api/v1/proxy');
+    const docs = await call(client, 'get_proxy_documentation', {});
+    expect(docs.isError).toBeFalsy();
+    expect(docs.content[0]!.text).toContain(`POST ${gw.url}/api/v1/proxy`);
+    expect(docs.content[0]!.text).toContain('- add_or_update_records (write) table: string');
     const minted = expectOk(await call(client, 'request_session_token', { document: 'main', permissions: ['read'], ttl_seconds: 60 }), 'request_session_token');
     expect(expectOk(await call(client, 'revoke_session_token', { token: minted.token }), 'revoke_session_token')).toEqual({ revoked: true });
     expectOk(await call(client, 'list_documents', {}), 'list_documents');
@@ -215,14 +224,16 @@ describe('MCP over HTTP on loopback', () => {
 });
 
 describe('MCP over stdio (the CLI as a child process)', () => {
-  it('serves tools on stdio with nothing else on stdout', async () => {
+  it('serves tools on stdio with nothing else on stdout, and logs each tool call to stderr by default', async () => {
     const bin = path.resolve(import.meta.dirname, '../bin/grist-gateway.js');
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [bin, 'mcp', '--config', path.join(gw.dir, 'grist-gateway.yaml')],
-      env: { ...process.env, GRIST_GATEWAY_TOKEN: tokens.reader } as Record<string, string>,
+      env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'LOG_LEVEL' && k !== 'LOG_FORMAT')), GRIST_GATEWAY_TOKEN: tokens.reader } as Record<string, string>,
       stderr: 'pipe',
     });
+    let stderr = '';
+    transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const client = new Client({ name: 'test', version: '1.0.0' });
     await client.connect(transport);
     const names = (await client.listTools()).tools.map((t) => t.name);
@@ -231,5 +242,11 @@ describe('MCP over stdio (the CLI as a child process)', () => {
     const res = (await client.callTool({ name: 'list_tables', arguments: { document: 'main' } })) as ToolResult;
     expect(res.isError).toBeFalsy();
     await client.close();
+    // stderr is not a terminal here: one JSON line per call, at info.
+    const calls = stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => l.msg === 'call');
+    expect(calls).toContainEqual(
+      expect.objectContaining({ level: 30, entry: 'mcp', agent: 'reader-agent', document: 'main', method: 'list_tables', status: 'ok' }),
+    );
+    expect(stderr).not.toContain(tokens.reader);
   }, 60_000);
 });

@@ -42,22 +42,19 @@ export const documentField = z
   .string()
   .min(1)
   .optional()
-  .describe(
-    'Document name, as listed by list_documents. Required with an agent token; may be left out with a ' +
-      'session token, which is bound to one document (if given, it must be that document).',
-  );
+  .describe('Document name (see list_documents). Required with an agent token; a session token fixes it.');
 
 /** The `table` field: an existing table id, matched exactly (case-sensitive). */
 export const tableField = z
   .string()
   .min(1)
-  .describe('Table id, e.g. "Orders" (exact and case-sensitive; see list_tables).');
+  .describe('Table id.');
 
 /** The `column_id` field: an existing column id, matched exactly. */
 export const columnIdField = z
   .string()
   .min(1)
-  .describe('Column id, e.g. "Price" (exact and case-sensitive; see describe_table).');
+  .describe('Column id.');
 
 /** A row id: a positive integer. */
-export const rowId = z.int().positive().describe('Row id (positive integer).');
+export const rowId = z.int().positive().describe('Row id.');

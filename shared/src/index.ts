@@ -33,7 +33,7 @@ export { errorCodeNames, errorCodes, errorStatus, formatPath, formatZodIssues, i
 export type { ErrorCode } from './errors.js';
 export { proxyDocumentation } from './proxy-docs-schema.js';
 export type { ProxyDocumentation } from './proxy-docs-schema.js';
-export { buildProxyDocumentation } from './proxy-docs.js';
+export { buildProxyDocumentation, renderProxyDocumentation } from './proxy-docs.js';
 export type { ProxyDocumentationOptions } from './proxy-docs.js';
 export { buildOpenApi } from './openapi.js';
 export type { OpenApiOptions } from './openapi.js';

@@ -241,21 +241,43 @@ export function buildOpenApi(options: OpenApiOptions = {}): Record<string, unkno
       '/health': {
         get: {
           operationId: 'health',
-          summary: 'Liveness check (no token needed)',
+          summary: 'Health check for load balancers (no token needed; calls no backend)',
           security: [],
           responses: {
             '200': {
-              description: 'The gateway is up.',
+              description: 'The gateway serves; `status` says whether every document and the session store work.',
               content: {
                 'application/json': {
                   schema: {
                     type: 'object',
                     properties: {
-                      status: { type: 'string', const: 'ok' },
-                      version: { type: ['string', 'null'] },
-                      documents: { type: 'integer', description: 'Number of configured documents.' },
+                      status: { type: 'string', enum: ['ok', 'degraded'] },
+                      version: { type: 'string', description: 'Version of the grist-gateway package.' },
+                      uptime_seconds: { type: 'integer' },
+                      documents: {
+                        type: 'object',
+                        properties: {
+                          total: { type: 'integer', description: 'Number of configured documents.' },
+                          unavailable: {
+                            type: 'array',
+                            description: 'Documents that cannot be opened, or whose latest call found them unreachable.',
+                            items: {
+                              type: 'object',
+                              properties: { name: { type: 'string' }, reason: { type: 'string' }, since: { type: 'string' } },
+                              required: ['name', 'reason'],
+                            },
+                          },
+                        },
+                        required: ['total', 'unavailable'],
+                      },
+                      sessions: {
+                        type: 'object',
+                        description: 'The session store: its kind and whether it works.',
+                        properties: { store: { type: 'string' }, ok: { type: 'boolean' }, error: { type: 'string' } },
+                        required: ['store', 'ok'],
+                      },
                     },
-                    required: ['status'],
+                    required: ['status', 'version', 'documents', 'sessions'],
                   },
                 },
               },

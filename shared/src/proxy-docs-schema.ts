@@ -2,58 +2,42 @@
  * The zod schema of the proxy documentation (the result of get_proxy_documentation). Kept apart from
  * `proxy-docs.ts`, which builds the value from the registry, so the registry can use the schema without an
  * import cycle.
+ *
+ * It keeps the Python grist-mcp documentation's keys (description, endpoints, authentication,
+ * request_format, response_format, methods with `description` and `fields`, error_codes, example_script)
+ * and stays short: an agent reads it in its context. The full JSON Schemas are in the OpenAPI document
+ * (`openapi_url`).
  */
 import { z } from 'zod';
 
-/** One request field of a method, as the documentation lists it (generated from the input schema). */
-export const documentedField = z.object({
-  name: z.string().describe('Field name in the request body.'),
-  type: z.string().describe('JSON type, e.g. "string", "integer", "array of object", "string | array of string".'),
-  required: z.boolean().describe('Whether the field must be present.'),
-  description: z.string().describe('What the field means.'),
-});
-
 /** One method as the documentation lists it. */
 export const documentedMethod = z.object({
-  description: z.string().describe('What the method does, when to use it, and an example.'),
-  summary: z.string().describe('One line.'),
+  description: z.string().describe('What the method does (one line).'),
   permission: z.string().describe('Permission the session token needs: read, write or schema.'),
   fields: z
     .record(z.string(), z.string())
     .describe('Field name -> type, with "(optional)" for optional fields (the Python gateway\'s format).'),
-  parameters: z.array(documentedField).describe('The request fields in detail.'),
-  result: z.array(documentedField).describe('The fields of `data` in a successful response.'),
-  example_request: z.record(z.string(), z.unknown()).describe('A sample request body.'),
-  example_response: z.record(z.string(), z.unknown()).describe('A sample successful response body.'),
+  result: z.array(z.string()).describe('The keys of `data` in a successful response.'),
 });
 
 /** One method as the documentation lists it (static type). */
 export type DocumentedMethodType = z.infer<typeof documentedMethod>;
 
-/** One stable error code as the documentation lists it. */
-export const documentedError = z.object({
-  code: z.string().describe('The error code.'),
-  http_status: z.int().describe('HTTP status of a proxy response with this code.'),
-  meaning: z.string().describe('What it means and what to do.'),
-});
-
-/** The whole proxy documentation. A superset of the Python grist-mcp one. */
+/** The whole proxy documentation. */
 export const proxyDocumentation = z.object({
   description: z.string().describe('What the proxy is for.'),
   proxy_url: z.string().describe('URL of the proxy endpoint (absolute when the server knows its public URL).'),
+  openapi_url: z.string().describe('URL of the OpenAPI document with the full JSON Schemas of every method.'),
   endpoints: z.record(z.string(), z.string()).describe('Endpoint name -> "METHOD path - purpose".'),
-  endpoint_note: z.string().describe('How to find the full URLs.'),
   authentication: z.string().describe('How to authenticate.'),
-  attachment_upload: z.record(z.string(), z.unknown()).describe('How to upload a file.'),
-  attachment_download: z.record(z.string(), z.unknown()).describe('How to download a file.'),
   request_format: z.record(z.string(), z.string()).describe('Request body format.'),
   response_format: z.record(z.string(), z.unknown()).describe('Success and error response bodies.'),
   methods: z.record(z.string(), documentedMethod).describe('Every proxy method, by name.'),
+  paging: z.string().describe('How to read a large table page by page.'),
   error_codes: z.array(z.string()).describe('The error codes (names only, as in the Python gateway).'),
-  errors: z.array(documentedError).describe('The error codes with HTTP status and meaning.'),
-  limits: z.record(z.string(), z.string()).describe('Size and paging rules.'),
+  errors: z.record(z.string(), z.string()).describe('Error code -> "HTTP status: meaning".'),
   example_script: z.string().describe('Runnable Python 3 example (standard library only).'),
-  example_script_typescript: z.string().describe('Runnable TypeScript/JavaScript example (Node 18+, global fetch).'),
+  example_script_typescript: z.string().describe('Runnable TypeScript example (Node 18+, global fetch).'),
 });
 
 /** The proxy documentation (static type). */

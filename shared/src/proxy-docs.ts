@@ -1,8 +1,9 @@
 /**
  * The documentation of the JSON proxy (the result of get_proxy_documentation), generated from the method
- * registry. A superset of the Python grist-mcp documentation: the same keys (description, endpoints,
- * authentication, request/response format, methods with `fields`, error_codes, attachments,
- * example_script) plus detailed fields, results, examples, error statuses and a TypeScript example.
+ * registry. It keeps the Python grist-mcp documentation's main keys (description, endpoints,
+ * authentication, request/response format, methods with `fields`, error_codes, example_script) and stays
+ * under 6,000 bytes (an agent reads it in its context; server/test/mcp-size.test.ts holds the limit):
+ * one line per method, and a pointer to the OpenAPI document for the full schemas.
  */
 import { errorCodeNames, errorCodes } from './errors.js';
 import { fieldDocs, toJsonSchema, type FieldDoc } from './json-schema.js';
@@ -31,85 +32,46 @@ function pythonFields(fields: readonly FieldDoc[]): Record<string, string> {
   return Object.fromEntries(fields.map((f) => [f.name, f.required ? f.type : `${f.type} (optional)`]));
 }
 
-/** Documentation of one data method, from its schemas. */
+/** Documentation of one data method, from its schemas: one line, its fields and its result keys. */
 function documentMethod(name: (typeof dataMethodNames)[number]): DocumentedMethodType {
   const def = methodDefinition(name);
-  const parameters = fieldDocs(toJsonSchema(def.input, 'input'));
   return {
-    description: def.description,
-    summary: def.summary,
+    description: def.summary,
     permission: def.permission,
-    fields: pythonFields(parameters),
-    parameters,
-    result: fieldDocs(toJsonSchema(def.output, 'output')),
-    example_request: { ...def.example },
-    example_response: { success: true, data: def.exampleResult },
+    fields: pythonFields(fieldDocs(toJsonSchema(def.input, 'input')).filter((f) => f.name !== 'document')),
+    result: fieldDocs(toJsonSchema(def.output, 'output')).map((f) => f.name),
   };
 }
 
 /** A runnable Python 3 script (standard library only) that reads a table page by page. */
 function pythonExample(defaultUrl: string | null): string {
   return [
-    '#!/usr/bin/env python3',
-    '"""Reads a table through the grist-gateway JSON proxy, page by page (Python 3 standard library only).',
-    '',
-    'Usage: python3 example.py TOKEN [PROXY_URL] [TABLE]',
-    'TOKEN and PROXY_URL are the token and proxy_url of a request_session_token result.',
-    'Without TABLE the first table of the document is read.',
-    '"""',
-    'import json',
-    'import sys',
-    'import urllib.error',
-    'import urllib.request',
-    '',
-    `DEFAULT_PROXY_URL = ${defaultUrl === null ? 'None' : JSON.stringify(defaultUrl)}`,
-    '',
-    'if len(sys.argv) < 2 or (len(sys.argv) < 3 and DEFAULT_PROXY_URL is None):',
-    '    sys.exit("usage: python3 example.py TOKEN PROXY_URL [TABLE]")',
-    'TOKEN = sys.argv[1]',
-    'PROXY_URL = sys.argv[2] if len(sys.argv) > 2 else DEFAULT_PROXY_URL',
-    '',
+    '# python3 example.py TOKEN [PROXY_URL] [TABLE]: reads a table page by page (standard library only).',
+    'import json, sys, urllib.error, urllib.request',
+    `TOKEN, URL = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else ${defaultUrl === null ? 'None' : JSON.stringify(defaultUrl)}`,
     '',
     'def call(method, **fields):',
-    '    """Calls one proxy method and returns its data; raises RuntimeError with the error code and message."""',
-    '    body = json.dumps({"method": method, **fields}).encode("utf-8")',
-    '    request = urllib.request.Request(',
-    '        PROXY_URL,',
-    '        data=body,',
-    '        method="POST",',
-    '        headers={"Authorization": "Bearer " + TOKEN, "Content-Type": "application/json"},',
-    '    )',
+    '    body = json.dumps({"method": method, **fields}).encode()',
+    '    headers = {"Authorization": "Bearer " + TOKEN, "Content-Type": "application/json"}',
     '    try:',
-    '        with urllib.request.urlopen(request) as response:',
-    '            reply = json.load(response)',
+    '        reply = json.load(urllib.request.urlopen(urllib.request.Request(URL, body, headers)))',
     '    except urllib.error.HTTPError as error:',
-    '        try:',
-    '            reply = json.load(error)',
-    '        except ValueError:',
-    '            raise RuntimeError(f"{method} failed: HTTP {error.code}") from None',
-    '    if not reply.get("success"):',
-    '        raise RuntimeError(f"{method} failed: {reply.get(\'code\')}: {reply.get(\'error\')}")',
+    '        reply = json.load(error)',
+    '    if not reply["success"]:',
+    '        raise SystemExit(f"{method} failed: {reply[\'code\']}: {reply[\'error\']}")',
     '    return reply["data"]',
     '',
     '',
-    'tables = call("list_tables")["tables"]',
-    'print("tables:", tables)',
-    'table = sys.argv[3] if len(sys.argv) > 3 else (tables[0] if tables else None)',
-    'if table is not None:',
-    '    columns = call("describe_table", table=table)["columns"]',
-    '    print("columns:", [column["id"] for column in columns])',
-    '    count, cursor = 0, None',
-    '    while True:',
-    '        page = call("get_records", table=table, limit=500, **({"cursor": cursor} if cursor else {}))',
-    '        count += len(page["records"])',
-    '        cursor = page["next_cursor"]',
-    '        if cursor is None:',
-    '            break',
-    '    print(count, "records in", table)',
-    '',
-    '# Writing needs a token with the "write" permission, e.g.:',
-    '# ids = call("add_records", table="Orders", records=[{"Item": "Widget", "Qty": 100}])["record_ids"]',
-    '# call("update_records", table="Orders", records=[{"id": ids[0], "fields": {"Qty": 99}}])',
+    'table = sys.argv[3] if len(sys.argv) > 3 else call("list_tables")["tables"][0]',
+    'count, cursor = 0, None',
+    'while True:',
+    '    page = call("get_records", table=table, limit=1000, **({"cursor": cursor} if cursor else {}))',
+    '    count += len(page["records"])',
+    '    cursor = page["next_cursor"]',
+    '    if cursor is None:',
+    '        break',
+    'print(count, "records in", table)',
+    '# With "write": call("add_records", table=table, records=[{"Name": "Ada"}])["record_ids"]',
     '',
   ].join('\n');
 }
@@ -117,60 +79,31 @@ function pythonExample(defaultUrl: string | null): string {
 /** A runnable TypeScript script (Node 18+, global fetch, no dependencies) doing the same. */
 function typescriptExample(defaultUrl: string | null): string {
   return [
-    '// Reads a table through the grist-gateway JSON proxy, page by page (Node 18+, global fetch, no dependencies).',
-    '// Usage: npx tsx example.ts TOKEN [PROXY_URL] [TABLE]',
-    '// TOKEN and PROXY_URL are the token and proxy_url of a request_session_token result.',
-    `const DEFAULT_PROXY_URL: string | undefined = ${defaultUrl === null ? 'undefined' : JSON.stringify(defaultUrl)};`,
-    'const [token, proxyArg, tableArg] = process.argv.slice(2);',
-    'const proxyUrl = proxyArg ?? DEFAULT_PROXY_URL;',
-    '',
-    'type Reply<T> = { success: true; data: T } | { success: false; error: string; code: string };',
-    '',
-    '/** Calls one proxy method and returns its data; throws with the error code and message. */',
-    'async function call<T>(method: string, fields: Record<string, unknown> = {}): Promise<T> {',
-    '  const response = await fetch(proxyUrl as string, {',
+    '// npx tsx example.ts TOKEN [PROXY_URL] [TABLE]: reads a table page by page (Node 18+).',
+    `const [token, url = ${defaultUrl === null ? "''" : `'${defaultUrl.replace(/[\\']/g, '\\$&')}'`}, tableArg] = process.argv.slice(2);`,
+    'async function call(method: string, fields: object = {}): Promise<any> {',
+    '  const response = await fetch(url, {',
     "    method: 'POST',",
     "    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },",
     '    body: JSON.stringify({ method, ...fields }),',
     '  });',
-    '  let reply: Reply<T>;',
-    '  try {',
-    '    reply = (await response.json()) as Reply<T>;',
-    '  } catch {',
-    '    throw new Error(`${method} failed: HTTP ${response.status}`);',
-    '  }',
+    '  const reply = await response.json();',
     '  if (!reply.success) throw new Error(`${method} failed: ${reply.code}: ${reply.error}`);',
     '  return reply.data;',
     '}',
-    '',
     'async function main(): Promise<void> {',
-    '  if (!token || !proxyUrl) {',
-    "    console.error('usage: npx tsx example.ts TOKEN PROXY_URL [TABLE]');",
-    '    process.exit(2);',
-    '  }',
-    "  const { tables } = await call<{ tables: string[] }>('list_tables');",
-    "  console.log('tables:', tables);",
-    '  const table = tableArg ?? tables[0];',
-    '  if (table === undefined) return;',
-    "  const { columns } = await call<{ columns: { id: string }[] }>('describe_table', { table });",
-    "  console.log('columns:', columns.map((column) => column.id));",
+    "  const table: string = tableArg ?? (await call('list_tables')).tables[0];",
     '  let count = 0;',
     '  let cursor: string | null = null;',
     '  do {',
-    '    const page: { records: Record<string, unknown>[]; next_cursor: string | null } = await call(',
-    "      'get_records',",
-    '      cursor === null ? { table, limit: 500 } : { table, limit: 500, cursor },',
-    '    );',
+    "    const page = await call('get_records', { table, limit: 1000, ...(cursor ? { cursor } : {}) });",
     '    count += page.records.length;',
     '    cursor = page.next_cursor;',
     '  } while (cursor !== null);',
     "  console.log(count, 'records in', table);",
-    '  // Writing needs a token with the "write" permission, e.g.:',
-    "  // const { record_ids } = await call<{ record_ids: number[] }>('add_records', { table: 'Orders', records: [{ Item: 'Widget', Qty: 100 }] });",
     '}',
-    '',
-    'main().catch((err: unknown) => {',
-    '  console.error(err instanceof Error ? err.message : err);',
+    'main().catch((err: Error) => {',
+    '  console.error(err.message);',
     '  process.exit(1);',
     '});',
     '',
@@ -178,85 +111,90 @@ function typescriptExample(defaultUrl: string | null): string {
 }
 
 /**
- * Builds the proxy documentation. Every data method is listed with its fields (name, type, required,
- * description) generated from its input schema, its result fields, and an example request and response.
+ * Builds the proxy documentation from the registry: every data method with its fields and result keys,
+ * the error codes, paging, attachments, and a runnable Python and TypeScript example. The full JSON
+ * Schemas are left to the OpenAPI document it points to, so this stays short enough for an agent's context.
  */
 export function buildProxyDocumentation(options: ProxyDocumentationOptions = {}): ProxyDocumentation {
   const proxyUrl = options.proxyUrl ?? PROXY_PATH;
   const absolute = isAbsoluteUrl(proxyUrl);
   const base = absolute ? proxyUrl.replace(/\/api\/v1\/proxy\/?$/, '') : '';
   const attachmentsUrl = `${base}/api/v1/attachments`;
-  const curlUrl = absolute ? attachmentsUrl : 'URL/api/v1/attachments';
   const methods = Object.fromEntries(dataMethodNames.map((name) => [name, documentMethod(name)]));
   return {
     description:
-      'HTTP proxy API for bulk data operations. Use request_session_token to get a short-lived token, then ' +
-      'call the proxy endpoint directly from scripts: one POST per operation, JSON in and out, no MCP ' +
-      'round trips through the conversation.',
+      'JSON proxy for scripts doing bulk work with a session token from request_session_token: one POST per ' +
+      'operation, JSON in and out.',
     proxy_url: proxyUrl,
+    openapi_url: `${base}/api/v1/openapi.json`,
     endpoints: {
-      proxy: `POST ${proxyUrl} - JSON operations (CRUD, schema)`,
-      attachments_upload: `POST ${attachmentsUrl} - File uploads (multipart/form-data)`,
-      attachments_download: `GET ${attachmentsUrl}/{id} - File downloads (binary response)`,
+      proxy: `POST ${proxyUrl} - JSON operations`,
+      attachments_upload: `POST ${attachmentsUrl} - multipart field "file" (write) -> {attachment_id, filename, size_bytes}; link it with update_records, e.g. {"Files": ["L", 42]}`,
+      attachments_download: `GET ${attachmentsUrl}/{id} - the file (read)`,
     },
-    endpoint_note:
-      "The full URL is returned in the 'proxy_url' field of request_session_token response. Replace /proxy " +
-      'with /attachments for file operations.',
     authentication:
-      'Bearer token in Authorization header: "Authorization: Bearer <token>" with the session token from ' +
-      'request_session_token. The token is bound to one document and carries read, write and/or schema ' +
-      'permissions; it expires at expires_at (TOKEN_EXPIRED), after which a new one must be requested.',
-    attachment_upload: {
-      endpoint: `POST ${attachmentsUrl}`,
-      content_type: 'multipart/form-data',
-      form_field: 'file',
-      permission: 'write',
-      description:
-        'Upload a file attachment to the document (one file per request, in the form field "file"). Returns ' +
-        'attachment_id; link it to a record by setting an Attachments column with update_records, e.g. ' +
-        '{"Files": ["L", 42]}.',
-      response: { success: true, data: { attachment_id: 42, filename: 'invoice.pdf', size_bytes: 31395 } },
-      example_curl: `curl -X POST -H 'Authorization: Bearer TOKEN' -F 'file=@invoice.pdf' ${curlUrl}`,
-    },
-    attachment_download: {
-      endpoint: `GET ${attachmentsUrl}/{attachment_id}`,
-      permission: 'read',
-      description:
-        'Download an attachment by id. Returns the file\'s bytes with Content-Type and Content-Disposition ' +
-        '(the original file name) headers; errors are JSON like the proxy\'s.',
-      response_headers: ['Content-Type', 'Content-Disposition', 'Content-Length'],
-      example_curl: `curl -H 'Authorization: Bearer TOKEN' ${curlUrl}/42 -o file.pdf`,
-    },
+      'Header "Authorization: Bearer <token>" with the session token: bound to one document, it expires at ' +
+      'expires_at (then TOKEN_EXPIRED: request a new one).',
     request_format: {
-      method: 'Operation name (required), one of: ' + dataMethodNames.join(', '),
-      table: 'Table id (required for most operations)',
-      '...': 'The other fields of the method, at the top level of the JSON object (see methods.<name>.parameters)',
-      document: 'Optional: the session token fixes the document; if given it must be that document',
-      content_type: 'application/json (UTF-8)',
+      method: 'The method name (required).',
+      '...': 'Its fields at the top level, e.g. {"method": "get_records", "table": "Orders", "limit": 100}.',
     },
     response_format: {
-      success: { success: true, data: '... (the method\'s result, see methods.<name>.result)' },
-      error: {
-        success: false,
-        error: 'message naming what was wrong',
-        code: 'ERROR_CODE',
-        details: '(optional) object: table, column, valid choices, written_ids, grist_status',
-      },
-      http_status: 'Success is 200; an error carries the HTTP status of its code (see errors).',
+      success: { success: true, data: '{...the result}' },
+      error: { success: false, error: 'message naming the field, table or column', code: 'ERROR_CODE', details: '{...} (optional)' },
     },
     methods,
+    paging:
+      'get_records with limit returns next_cursor; pass it back as cursor (same table, filter, sort) until it is ' +
+      'null. Writes are all or nothing; send large ones in batches of a few thousand records.',
     error_codes: [...errorCodeNames],
-    errors: errorCodeNames.map((code) => ({ code, http_status: errorCodes[code].status, meaning: errorCodes[code].meaning })),
-    limits: {
-      paging:
-        'get_records returns next_cursor when limit is given and more records remain; pass it back as cursor ' +
-        '(with the same table, filter and sort) until it is null.',
-      batches:
-        'The server limits request body size and records per request (PAYLOAD_TOO_LARGE when exceeded): send ' +
-        'large writes in batches of a few thousand records.',
-      atomicity: 'Each write request is applied fully or not at all.',
-    },
+    errors: Object.fromEntries(errorCodeNames.map((code) => [code, `${errorCodes[code].status}: ${errorCodes[code].meaning}`])),
     example_script: pythonExample(absolute ? proxyUrl : null),
     example_script_typescript: typescriptExample(absolute ? proxyUrl : null),
   };
+}
+
+/** A field list in one line: `table: string, limit?: integer`. */
+function fieldLine(fields: Record<string, string>): string {
+  return Object.entries(fields)
+    .map(([name, type]) => (type.endsWith(' (optional)') ? `${name}?: ${type.slice(0, -' (optional)'.length)}` : `${name}: ${type}`))
+    .join(', ');
+}
+
+/** `- CODE status`, plus what to do when the meaning says so after a ";" (`- RATE_LIMITED 429: wait and retry`). */
+function errorLine(code: string, text: string): string {
+  const [status, meaning = ''] = text.split(': ', 2);
+  const advice = meaning.split('; ')[1]?.replace(/\.$/, '');
+  return advice ? `- ${code} ${status}: ${advice}` : `- ${code} ${status}`;
+}
+
+/**
+ * The documentation as plain text, for an agent's context (MCP sends this, once): the same content as
+ * {@link buildProxyDocumentation}, without the quoting JSON would add around every line of the examples.
+ */
+export function renderProxyDocumentation(doc: ProxyDocumentation): string {
+  const lines = [
+    doc.description,
+    '',
+    `Endpoint: POST ${doc.proxy_url}. ${doc.authentication}`,
+    `Request: {"method": "<name>", ...fields}. Success: {"success": true, "data": {...}}. Failure: {"success": false, "error": "<message>", "code": "<CODE>", "details"?: {...}} with the code's HTTP status.`,
+    `Full JSON Schemas: GET ${doc.openapi_url}`,
+    ...Object.entries(doc.endpoints).filter(([name]) => name !== 'proxy').map(([, text]) => `Attachments: ${text}`),
+    '',
+    'Methods (permission) fields -> result keys:',
+    ...Object.entries(doc.methods).map(
+      ([name, m]) => `- ${name} (${m.permission}) ${fieldLine(m.fields) || '-'} -> ${m.result.join(', ')}`,
+    ),
+    '',
+    `Paging: ${doc.paging}`,
+    '',
+    'Errors (code HTTP-status; the message says what was wrong):',
+    ...Object.entries(doc.errors).map(([code, text]) => errorLine(code, text)),
+    '',
+    'Python example:',
+    doc.example_script,
+    'TypeScript example:',
+    doc.example_script_typescript,
+  ];
+  return lines.join('\n');
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildProxyDocumentation, dataMethodNames, errorCodeNames, methods, proxyDocumentation } from '../src/index.js';
+import { buildProxyDocumentation, dataMethodNames, errorCodeNames, methods, proxyDocumentation, renderProxyDocumentation } from '../src/index.js';
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -20,44 +20,53 @@ describe('buildProxyDocumentation', () => {
     expect(methods.get_proxy_documentation.output.safeParse(buildProxyDocumentation()).error).toBeUndefined();
   });
 
-  it('lists every data method with its permission and generated fields', () => {
+  it('lists every data method with its permission, generated fields and result keys', () => {
     expect(Object.keys(docs.methods)).toEqual(dataMethodNames);
     for (const name of dataMethodNames) {
       const entry = docs.methods[name];
       if (!entry) throw new Error(`missing ${name}`);
       expect(entry.permission).toBe(methods[name].permission);
-      expect(entry.parameters.map((p) => p.name)).toEqual(Object.keys(methods[name].input.shape));
-      for (const p of entry.parameters) expect(p.description).not.toBe('');
-      expect(entry.example_request).toEqual(expect.objectContaining({ method: name }));
+      expect(entry.description).toBe(methods[name].summary);
+      // `document` is fixed by the session token, so it is not listed per method.
+      expect(Object.keys(entry.fields)).toEqual(Object.keys(methods[name].input.shape).filter((f) => f !== 'document'));
+      expect(entry.result).toEqual(Object.keys(methods[name].output.shape));
     }
     // The Python documentation's field map, same format.
     expect(docs.methods.get_records?.fields).toEqual(
       expect.objectContaining({ table: 'string', limit: 'integer (optional)', cursor: 'string (optional)' }),
     );
-    expect(docs.methods.add_records?.parameters).toContainEqual({
-      name: 'records',
-      type: 'array of object',
-      required: true,
-      description: expect.stringMatching(/flat objects/),
-    });
+    expect(docs.methods.add_records?.fields).toEqual({ table: 'string', records: 'array of object' });
   });
 
-  it('keeps the Python documentation keys and lists every error code', () => {
-    for (const key of ['description', 'endpoints', 'endpoint_note', 'authentication', 'attachment_upload', 'attachment_download', 'request_format', 'methods', 'response_format', 'error_codes', 'example_script']) {
+  it('keeps the Python documentation keys, lists every error code and points to the OpenAPI document', () => {
+    for (const key of ['description', 'endpoints', 'authentication', 'request_format', 'methods', 'response_format', 'error_codes', 'example_script']) {
       expect(docs).toHaveProperty(key);
     }
     expect(docs.error_codes).toEqual(errorCodeNames);
-    expect(docs.errors.map((e) => e.code)).toEqual(errorCodeNames);
+    expect(Object.keys(docs.errors)).toEqual(errorCodeNames);
+    expect(docs.errors.NOT_FOUND).toMatch(/^404: /);
+    expect(docs.openapi_url).toBe('https://gateway.example.com/api/v1/openapi.json');
+  });
+
+  it('renders as text with every method on one line and both examples, each said once', () => {
+    const text = renderProxyDocumentation(docs);
+    for (const name of dataMethodNames) expect(text.split('\n').filter((line) => line.startsWith(`- ${name} (`))).toHaveLength(1);
+    expect(text).toContain('- get_records (read) table: string, filter?: object');
+    expect(text).toContain('-> records, next_cursor');
+    expect(text).toContain(docs.example_script);
+    expect(text).toContain(docs.example_script_typescript);
+    expect(text.split(docs.example_script).length).toBe(2);
+    expect(text).toContain('GET https://gateway.example.com/api/v1/openapi.json');
   });
 
   it('uses the absolute URL when given, the path otherwise', () => {
-    expect(docs.endpoints.proxy).toBe('POST https://gateway.example.com/api/v1/proxy - JSON operations (CRUD, schema)');
+    expect(docs.endpoints.proxy).toBe('POST https://gateway.example.com/api/v1/proxy - JSON operations');
     expect(docs.endpoints.attachments_upload).toContain('https://gateway.example.com/api/v1/attachments');
-    expect(docs.example_script).toContain('DEFAULT_PROXY_URL = "https://gateway.example.com/api/v1/proxy"');
+    expect(docs.example_script).toContain('else "https://gateway.example.com/api/v1/proxy"');
     const relative = buildProxyDocumentation();
     expect(relative.proxy_url).toBe('/api/v1/proxy');
     expect(relative.endpoints.proxy).toMatch(/^POST \/api\/v1\/proxy /);
-    expect(relative.example_script).toContain('DEFAULT_PROXY_URL = None');
+    expect(relative.example_script).toContain('else None');
   });
 });
 
@@ -119,10 +128,8 @@ describe('example scripts', () => {
     fs.writeFileSync(script, buildProxyDocumentation({ proxyUrl }).example_script);
     calls.length = 0;
     const { stdout } = await run('python3', [script, token], { env: { ...process.env, PYTHONPATH: '' } });
-    expect(stdout).toContain("tables: ['Orders']");
-    expect(stdout).toContain("columns: ['Item']");
     expect(stdout).toContain('1203 records in Orders');
-    expect(calls).toEqual(['list_tables', 'describe_table', 'get_records', 'get_records', 'get_records']);
+    expect(calls).toEqual(['list_tables', 'get_records', 'get_records']);
   }, 30_000);
 
   it('makes the Python example fail loudly on an error reply', async () => {
@@ -133,6 +140,7 @@ describe('example scripts', () => {
       (err: { stderr: string }) => err,
     );
     expect(failure?.stderr).toContain('list_tables failed: INVALID_TOKEN: Invalid token');
+    expect(failure?.stderr).not.toContain('Traceback');
   }, 30_000);
 
   it('runs the TypeScript example (global fetch) through every page', async () => {
@@ -141,8 +149,7 @@ describe('example scripts', () => {
     calls.length = 0;
     const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
     const { stdout } = await run(tsx, [script, token, proxyUrl, 'Orders']);
-    expect(stdout).toContain("tables: [ 'Orders' ]");
     expect(stdout).toContain('1203 records in Orders');
-    expect(calls).toEqual(['list_tables', 'describe_table', 'get_records', 'get_records', 'get_records']);
+    expect(calls).toEqual(['get_records', 'get_records']);
   }, 30_000);
 });

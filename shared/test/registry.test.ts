@@ -36,6 +36,9 @@ function undescribedProperties(schema: unknown, path = ''): string[] {
   return missing;
 }
 
+/** Methods whose input a model cannot guess from the field names alone: their description shows one call. */
+const EXAMPLE_NEEDED: ReadonlySet<MethodName> = new Set(['get_records', 'sql_query', 'add_records', 'add_or_update_records', 'request_session_token']);
+
 const expectedPermissions: Record<MethodName, string> = {
   list_tables: 'read',
   describe_table: 'read',
@@ -74,12 +77,15 @@ describe('method registry', () => {
   describe.each(methodNames)('%s', (name) => {
     const def = methodDefinition(name);
 
-    it('is declared under its own wire name with a one-line summary and a description with an example', () => {
+    it('is declared under its own wire name with a one-line summary and a short description', () => {
       expect(def.name).toBe(name);
       expect(def.summary).not.toMatch(/\n/);
       expect(def.summary.length).toBeGreaterThan(10);
       expect(def.title.length).toBeGreaterThan(3);
-      expect(def.description).toMatch(/Example:/);
+      expect(def.description.length).toBeGreaterThan(15);
+      // Descriptions go into every agent's context (the MCP tool list): one short paragraph.
+      expect(def.description.length).toBeLessThan(330);
+      if (EXAMPLE_NEEDED.has(name)) expect(def.description).toMatch(/Example: \{.*\}$/);
     });
 
     it('sets all four MCP annotations, consistently', () => {
@@ -107,11 +113,8 @@ describe('method registry', () => {
     });
   });
 
-  it('mentions session tokens and scripts on the bulk methods', () => {
-    for (const name of ['get_records', 'sql_query', 'add_records'] as const) {
-      expect(methods[name].description).toMatch(/request_session_token/);
-      expect(methods[name].description).toMatch(/script/);
-    }
+  it('says once, in request_session_token, that bulk work belongs in a script', () => {
+    expect(methods.request_session_token.description).toMatch(/bulk work.*script/i);
   });
 
   it('keeps exact static types', () => {

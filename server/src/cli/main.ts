@@ -1,61 +1,74 @@
 /**
- * `grist-gateway <command>`: `serve` (HTTP gateway), `token` (a new agent token for the config), `help`.
- * Human-facing output goes to stderr except what a command exists to print (`token`), so stdout stays
- * clean for the stdio MCP transport and for scripts.
+ * `grist-gateway <command>`: `serve` (the HTTP gateway), `mcp` (MCP over stdio), `token` (a new agent
+ * token for the config), `types` (TypeScript types of a document for the typed client). `--help` works on the program and on every command; `--version` prints the
+ * package version.
+ *
+ * Human-facing output goes to stderr except what a command exists to print (`token`, `--version`,
+ * `--help`), so stdout stays clean for the stdio MCP transport and for scripts.
+ *
+ * To add a command, declare it (see `command.ts`) and add it to {@link COMMANDS}.
  */
-import { parseArgs } from 'node:util';
-import { runMcp } from './mcp.js';
-import { runServe } from './serve.js';
-import { runToken } from './token.js';
-import { runTypes } from './types.js';
+import { commandHelp, parseCommandArgs, type Command } from './command.js';
+import { mcpCommand } from './mcp.js';
+import { serveCommand } from './serve.js';
+import { tokenCommand } from './token.js';
+import { typesCommand } from './types.js';
+import { packageVersion } from '../version.js';
 
-const USAGE = `Usage: grist-gateway <command> [options]
+/** Every command, in the order the usage lists them. */
+const COMMANDS: readonly Command[] = [
+  serveCommand,
+  mcpCommand,
+  tokenCommand,
+  typesCommand,
+];
 
-Commands:
-  serve    Run the HTTP gateway (tRPC, JSON proxy, attachments, OpenAPI, Grist REST API if configured).
-           --config <path>  config file (else CONFIG_PATH, else ./grist-gateway.yaml; created with a demo
-                            document when missing)
-           --port <n>       port (else PORT, else 3000)
-           --host <addr>    address to listen on (else HOST, else 127.0.0.1)
-  mcp      Serve MCP on stdio for one agent (token from GRIST_GATEWAY_TOKEN).
-           --config <path>  config file (as for serve)
-  token    Print a new agent token and the token_sha256 line to put in the config.
-  types    Write the TypeScript types of a document for the typed client (types --help).
-  help     Show this help.
-`;
+/** The program's usage: its commands and global options. */
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
+  return [
+    'Usage: grist-gateway <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    '',
+    'Options:',
+    '  -h, --help     Show this help (grist-gateway <command> --help for a command\'s options).',
+    '  -v, --version  Print the version.',
+    '',
+  ].join('\n');
+}
 
 /** Runs the CLI; resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const [name, ...rest] = argv;
   try {
-    switch (command) {
-      case 'serve': {
-        const { values } = parseArgs({
-          args: rest,
-          options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
-          strict: true,
-        });
-        return await runServe(values);
-      }
-      case 'mcp': {
-        const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } }, strict: true });
-        return await runMcp(values);
-      }
-      case 'types':
-        return await runTypes(rest);
-      case 'token':
-        parseArgs({ args: rest, options: {}, strict: true });
-        return runToken();
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        process.stderr.write(USAGE);
-        return command === undefined ? 1 : 0;
-      default:
-        process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
-        return 1;
+    if (name === undefined) {
+      process.stderr.write(usage());
+      return 1;
     }
+    if (name === '--help' || name === '-h' || name === 'help') {
+      const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
+      if (topic?.runArgs) return await topic.runArgs(['--help']);
+      process.stdout.write(topic ? commandHelp(topic) : usage());
+      return 0;
+    }
+    if (name === '--version' || name === '-v' || name === '-V') {
+      process.stdout.write(`${packageVersion()}\n`);
+      return 0;
+    }
+    const command = COMMANDS.find((c) => c.name === name);
+    if (!command) {
+      process.stderr.write(`Unknown command "${name}".\n\n${usage()}`);
+      return 1;
+    }
+    if (command.runArgs) return await command.runArgs(rest);
+    const { help, values } = parseCommandArgs(command, rest);
+    if (help) {
+      process.stdout.write(commandHelp(command));
+      return 0;
+    }
+    return await command.run(values);
   } catch (err) {
     process.stderr.write(`grist-gateway: ${(err as Error).message}\n`);
     return 1;

@@ -1,5 +1,6 @@
 /** `grist-gateway token`: a new agent token and its config line. */
 import { generateAgentToken } from '../auth/tokens.js';
+import type { Command } from './command.js';
 
 /** Prints a new agent token (stdout) and how to use it. */
 export function runToken(): number {
@@ -16,3 +17,14 @@ export function runToken(): number {
   );
   return 0;
 }
+
+/** The `token` command. */
+export const tokenCommand: Command = {
+  name: 'token',
+  summary: 'Print a new agent token and the token_sha256 line to put in the config.',
+  description:
+    'Prints a new random agent token (gga_...) on stdout, then, as comments, the config entry that grants it: ' +
+    'only its SHA-256 digest goes into the config. Nothing is written to disk.',
+  options: [],
+  run: () => runToken(),
+};

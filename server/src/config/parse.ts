@@ -13,6 +13,7 @@ import { substituteEnv } from './env.js';
 import { ConfigError } from './errors.js';
 import { formatPath, problemAt } from './paths.js';
 import type { PathSegment } from './paths.js';
+import { parseMetricsConfig } from '../observability/config.js';
 import { embeddedDocumentSchema, gristApiSchema, gristDocumentSchema, publicUrlSchema, rootSchema, sessionsSchema, tokenEntrySchema } from './schema.js';
 import type { AgentConfig, DocumentConfig, GatewayConfig, GristApiConfig, SessionsConfig } from './types.js';
 import { readYaml } from './yaml.js';
@@ -304,9 +305,16 @@ export function parseConfig(text: string, options: ParseConfigOptions): GatewayC
     else problems.addZod(['public_url'], parsed.error);
   }
 
+  const metrics = parseMetricsConfig(top.metrics);
+  if (!metrics.ok) {
+    if (typeof metrics.error === 'string') problems.add(['metrics'], metrics.error);
+    else problems.addZod(['metrics'], metrics.error);
+  }
+
   if (problems.list.length > 0 || !sessions) throw new ConfigError(source, problems.list);
   const config: GatewayConfig = { source, documents, agents, sessions };
   if (gristApi) config.gristApi = gristApi;
   if (publicUrl) config.publicUrl = publicUrl;
+  if (metrics.ok && metrics.value) config.metrics = metrics.value;
   return config;
 }

@@ -131,4 +131,5 @@ export const rootSchema = mapping({
   grist_api: z.unknown().optional(),
   sessions: z.unknown().optional(),
   public_url: z.unknown().optional(),
+  metrics: z.unknown().optional(),
 });

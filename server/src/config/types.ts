@@ -1,5 +1,6 @@
 /** The validated, ready-to-use gateway configuration (see `load.ts` for the YAML format). */
 import type { Permission } from '../auth/permissions.js';
+import type { MetricsConfig } from '../observability/config.js';
 
 /** A document served from a real Grist server over its REST API. */
 export interface GristDocumentConfig {
@@ -72,4 +73,6 @@ export interface GatewayConfig {
   sessions?: SessionsConfig;
   /** `public_url:`: the absolute base URL scripts reach the gateway at, without trailing slash. */
   publicUrl?: string;
+  /** Present when `metrics:` turns GET /metrics on (see observability/config.ts). */
+  metrics?: MetricsConfig;
 }

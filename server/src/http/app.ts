@@ -8,6 +8,7 @@ import { Hono } from 'hono';
 import { bearerToken, contextFromBearer, type GatewayServices } from '../context.js';
 import { appRouter } from '../routers/index.js';
 import { downloadHandler, uploadHandler } from './attachments.js';
+import { mountHealth } from './health.js';
 import { readBodyLimited } from './body.js';
 import { proxyHandler } from './proxy.js';
 import { typesHandler } from './types.js';
@@ -31,13 +32,7 @@ export function createApp(services: GatewayServices, options: AppOptions = {}): 
   const maxUploadBytes = options.maxUploadBytes ?? 25 * 1024 * 1024;
   const app = new Hono();
 
-  app.get('/health', async (c) => {
-    // The session store is shared by every instance: when it is down, scripts' tokens cannot be checked.
-    // Where the store is (file path, Redis host) is left out: /health needs no token.
-    const { location: _location, ...sessions } = await services.sessions.health();
-    const status = sessions.ok ? 'ok' : 'degraded';
-    return c.json({ status, version: options.version ?? null, documents: services.backends.names().length, sessions }, sessions.ok ? 200 : 503);
-  });
+  mountHealth(app, services, options.version);
 
   app.all('/trpc/*', async (c) => {
     let req = c.req.raw;

@@ -1,53 +1,74 @@
 /**
  * The MCP server of one agent: every registry method as a tool, calling the tRPC router in-process.
  *
- * Data tools take `document` (the config name) besides the method's fields; a call builds the agent's grant
- * for that document and goes through `createCaller`, so permission checks, validation and errors are the
- * proxy's. Only tools the agent can use at all are listed.
+ * Data tools take `document` (the config name) besides the method's fields; a call goes through
+ * `createCaller` with the agent's context, so permission checks, validation (errors name the field),
+ * the per-call log line and metrics are the proxy's. Only tools the agent can use at all are listed.
+ *
+ * Built on the SDK's low-level `Server` so the tool list is exactly what `tools.ts` derives (compact
+ * schemas, no output schemas) and input validation is the router's own.
  */
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { agentMethodNames, dataMethodNames, methods, type MethodDefinition, type MethodName, type Permission } from '@grist-gateway/shared';
-import { z } from 'zod';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  agentMethodNames,
+  dataMethodNames,
+  isMethodName,
+  methods,
+  renderProxyDocumentation,
+  type MethodName,
+  type Permission,
+  type ProxyDocumentation,
+} from '@grist-gateway/shared';
 import type { Agent } from '../auth/index.js';
 import { createContextInner, type GatewayServices } from '../context.js';
-import { toGatewayError } from '../errors.js';
+import { GatewayError, toGatewayError } from '../errors.js';
 import { createCaller } from '../routers/index.js';
+import { packageVersion } from '../version.js';
+import { MCP_DEFAULT_ROW_LIMIT, MCP_SQL_ROW_CAP, toolFor } from './tools.js';
 
-/** Rows a get_records tool call returns when the agent gives no limit (keeps the model's context small). */
-export const MCP_DEFAULT_ROW_LIMIT = 100;
-/** Rows of a sql_query result that go into the model's context. */
-export const MCP_SQL_ROW_CAP = 200;
+export { MCP_DEFAULT_ROW_LIMIT, MCP_SQL_ROW_CAP } from './tools.js';
 
-/** Version reported to MCP clients. */
-const VERSION = '0.1.0';
+/** Said once, at initialisation, instead of in every tool that moves rows. */
+const INSTRUCTIONS =
+  'Tools for Grist documents. Start with list_documents, then list_tables and describe_table. For bulk work ' +
+  '(hundreds of rows or more) do not pass rows through the conversation: call request_session_token and ' +
+  'write a script against the JSON proxy (get_proxy_documentation).';
 
-const documentArg = z
-  .string()
-  .min(1)
-  .describe('Document name (see list_documents).');
-
-/** Hints added to tool descriptions so agents take the cheap path for bulk work. */
-const BULK_HINT =
-  '\n\nFor bulk work (more than a few hundred rows), do not pass the rows through this conversation: call ' +
-  'request_session_token and write a script that uses the proxy (see get_proxy_documentation).';
-
-/** The tool's input: the method's fields, with `document` required for data methods. */
-function toolInput(def: MethodDefinition): z.ZodObject {
-  if (def.permission === 'agent') return def.input;
-  return def.input.extend({ document: documentArg });
-}
-
-/** Turns a successful result into a tool result (structured + the same JSON as text). */
+/** A successful result: the JSON as text (for clients that only read text) and as structuredContent. */
 function ok(data: Record<string, unknown>): CallToolResult {
   return { content: [{ type: 'text', text: JSON.stringify(data) }], structuredContent: data };
 }
 
-/** Turns a failure into an `isError` result naming the code and what to do. */
+/** A failure: `isError` with the stable code, the message and its details. */
 function failure(err: unknown): CallToolResult {
   const error = toGatewayError(err);
   const details = error.details ? ` ${JSON.stringify(error.details)}` : '';
   return { isError: true, content: [{ type: 'text', text: `${error.code}: ${error.message}${details}` }] };
+}
+
+/**
+ * The MCP answer of a successful call. Adds grist-mcp's result keys where ours differ, so agents and
+ * prompts written for grist-mcp keep working (`inserted_ids` beside `record_ids`, `modified: true`), caps
+ * sql_query rows, and sends the proxy documentation once, as plain text (repeating it as structuredContent
+ * would double it, and JSON would quote every line of its examples).
+ */
+export function toolResult(name: MethodName, data: Record<string, unknown>): CallToolResult {
+  switch (name) {
+    case 'add_records':
+      return ok({ ...data, inserted_ids: data.record_ids });
+    case 'modify_column':
+      return ok({ ...data, modified: true });
+    case 'sql_query':
+      if (Array.isArray(data.records) && data.records.length > MCP_SQL_ROW_CAP) {
+        return ok({ ...data, records: data.records.slice(0, MCP_SQL_ROW_CAP), truncated: true });
+      }
+      return ok(data);
+    case 'get_proxy_documentation':
+      return { content: [{ type: 'text', text: renderProxyDocumentation(data as ProxyDocumentation) }] };
+    default:
+      return ok(data);
+  }
 }
 
 /** Whether the agent holds `permission` on at least one configured document. */
@@ -55,43 +76,36 @@ function canAnywhere(agent: Agent, services: GatewayServices, permission: Permis
   return services.backends.names().some((doc) => agent.permissionsFor(doc).includes(permission));
 }
 
+/** The tools an agent can use, in registry order (agent tools first). */
+export function agentTools(services: GatewayServices, agent: Agent): Tool[] {
+  const names: readonly MethodName[] = [...agentMethodNames, ...dataMethodNames];
+  return names.filter((name) => {
+    const permission = methods[name].permission;
+    return permission === 'agent' || canAnywhere(agent, services, permission);
+  }).map(toolFor);
+}
+
 /** Builds the MCP server for one authenticated agent. */
-export function buildMcpServer(services: GatewayServices, agent: Agent, entry: 'mcp' = 'mcp'): McpServer {
-  const server = new McpServer(
-    { name: 'grist-gateway', version: VERSION },
-    { instructions: 'Tools for Grist documents. Start with list_documents, then list_tables / describe_table.' },
-  );
-  const caller = createCaller(createContextInner({ services, agent, entry })) as unknown as Record<
+export function buildMcpServer(services: GatewayServices, agent: Agent): Server {
+  const server = new Server({ name: 'grist-gateway', version: packageVersion() }, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
+  const caller = createCaller(createContextInner({ services, agent, entry: 'mcp' })) as unknown as Record<
     MethodName,
     (input: unknown) => Promise<Record<string, unknown>>
   >;
-  const names: readonly MethodName[] = [...agentMethodNames, ...dataMethodNames];
-  for (const name of names) {
-    const def = methods[name] as MethodDefinition;
-    if (def.permission !== 'agent' && !canAnywhere(agent, services, def.permission)) continue;
-    const bulk = name === 'get_records' || name === 'sql_query' || name === 'add_records' || name === 'update_records';
-    server.registerTool(
-      name,
-      {
-        title: def.title,
-        description: def.description + (bulk ? BULK_HINT : ''),
-        inputSchema: toolInput(def),
-        outputSchema: name === 'sql_query' ? def.output.extend({ truncated: z.boolean().optional().describe('True when rows were left out.') }) : def.output,
-        annotations: { title: def.title, ...def.annotations },
-      },
-      async (args: Record<string, unknown>) => {
-        try {
-          if (name === 'get_records' && args.limit === undefined) args = { ...args, limit: MCP_DEFAULT_ROW_LIMIT };
-          const data = await caller[name](args);
-          if (name === 'sql_query' && Array.isArray(data.records) && data.records.length > MCP_SQL_ROW_CAP) {
-            return ok({ ...data, records: data.records.slice(0, MCP_SQL_ROW_CAP), truncated: true });
-          }
-          return ok(data);
-        } catch (err) {
-          return failure(err);
-        }
-      },
-    );
-  }
+  const tools = agentTools(services, agent);
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }));
+  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+    const name = request.params.name;
+    let args: Record<string, unknown> = request.params.arguments ?? {};
+    try {
+      if (!isMethodName(name)) {
+        throw new GatewayError('INVALID_REQUEST', `Unknown tool: ${name} (tools: ${tools.map((t) => t.name).join(', ')})`);
+      }
+      if (name === 'get_records' && args.limit === undefined) args = { ...args, limit: MCP_DEFAULT_ROW_LIMIT };
+      return toolResult(name, await caller[name](args));
+    } catch (err) {
+      return failure(err);
+    }
+  });
   return server;
 }

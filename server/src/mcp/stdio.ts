@@ -17,7 +17,7 @@ export async function serveStdio(services: GatewayServices, token: string): Prom
     process.stdin.once('end', () => resolve());
   });
   await server.connect(transport);
-  services.logger.info({ principal: agent.name, transport: 'stdio' }, 'mcp server ready');
+  services.logger.info({ agent: agent.name, transport: 'stdio' }, 'mcp server ready');
   await closed;
   await server.close();
 }

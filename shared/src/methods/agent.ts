@@ -8,7 +8,7 @@ import { permissions } from '../permissions.js';
 import { proxyDocumentation } from '../proxy-docs-schema.js';
 
 /** A document permission as a request or result field. */
-const permissionField = z.enum(permissions).describe('"read" (data), "write" (records) or "schema" (tables and columns).');
+const permissionField = z.enum(permissions).describe('read (data), write (records) or schema (tables, columns).');
 
 /** Shortest and longest lifetime of a session token, in seconds. */
 export const SESSION_TTL = { min: 1, max: 3600, default: 300 } as const;
@@ -19,10 +19,7 @@ export const listDocuments = defineMethod({
   permission: 'agent',
   title: 'List documents',
   summary: 'List the documents this agent can use, with its permissions on each.',
-  description:
-    'Returns every document configured for this agent by name, with the permissions the agent holds on it. ' +
-    'Pass the name as `document` to the data tools, or to request_session_token.\n' +
-    'Example: {} -> {"documents": [{"name": "sales", "permissions": ["read", "write"]}]}',
+  description: 'Lists your documents and your permissions on each.',
   input: z.object({}),
   output: z.object({
     documents: z
@@ -46,23 +43,18 @@ export const requestSessionToken = defineMethod({
   title: 'Request session token',
   summary: 'Get a short-lived token that lets a script use one document through the JSON proxy.',
   description:
-    'Creates a session token bound to one document with some of the permissions this agent holds there, ' +
-    'valid for ttl_seconds (default 300, at most 3600). Use it for bulk work: write a script that posts ' +
-    'to proxy_url with "Authorization: Bearer <token>" (see get_proxy_documentation) instead of passing ' +
-    'many rows through the conversation. Ask only for the permissions the script needs.\n' +
-    'Example: {"document": "sales", "permissions": ["read", "write"], "ttl_seconds": 600}',
+    'For bulk work: a short-lived token for a script that uses one document through the JSON proxy ' +
+    '(see get_proxy_documentation). Returns {token, expires_at, proxy_url, ...}. Example: ' +
+    '{"document":"sales","permissions":["read"]}',
   input: z.object({
-    document: z.string().min(1).describe('Document name, as listed by list_documents.'),
-    permissions: z
-      .array(permissionField)
-      .min(1)
-      .describe('Permissions for the token (non-empty subset of the agent\'s own), e.g. ["read"].'),
+    document: z.string().min(1).describe('Document name.'),
+    permissions: z.array(permissionField).min(1).describe('A subset of yours there.'),
     ttl_seconds: z
       .int()
       .min(SESSION_TTL.min)
       .max(SESSION_TTL.max)
       .default(SESSION_TTL.default)
-      .describe(`Lifetime in seconds (${SESSION_TTL.min} to ${SESSION_TTL.max}, default ${SESSION_TTL.default}).`),
+      .describe('Lifetime in seconds.'),
   }),
   output: z.object({
     token: z.string().describe('The session token: send it as "Authorization: Bearer <token>".'),
@@ -88,12 +80,9 @@ export const revokeSessionToken = defineMethod({
   permission: 'agent',
   title: 'Revoke session token',
   summary: 'Revoke a session token this agent created, before it expires.',
-  description:
-    'Ends a session token at once (for example when a script is done). Only tokens created by this agent ' +
-    'can be revoked. Returns revoked = false when the token was unknown, already expired or not this ' +
-    'agent\'s.\nExample: {"token": "sess_0123456789abcdef"}',
+  description: 'Ends a session token you minted.',
   input: z.object({
-    token: z.string().min(1).describe('The session token to revoke.'),
+    token: z.string().min(1).describe('The session token.'),
   }),
   output: z.object({
     revoked: z.boolean().describe('true when the token was active and is now revoked.'),
@@ -110,28 +99,23 @@ export const getProxyDocumentation = defineMethod({
   title: 'Get proxy documentation',
   summary: 'Documentation of the JSON proxy: endpoints, methods, fields, errors, example scripts.',
   description:
-    'Returns the complete documentation of the HTTP JSON proxy that scripts use with a session token: ' +
-    'endpoints, authentication, request and response format, every method with its fields, error codes, ' +
-    'attachment upload and download, and runnable Python and TypeScript examples. Read it before writing a ' +
-    'script for bulk work.\nExample: {}',
+    'How a script calls the JSON proxy: endpoint, methods, errors, Python and TypeScript examples.',
   input: z.object({}),
   output: proxyDocumentation,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   example: { method: 'get_proxy_documentation' },
   exampleResult: {
-    description: 'HTTP proxy API for bulk data operations.',
-    proxy_url: '/api/v1/proxy',
-    endpoints: { proxy: 'POST /api/v1/proxy - JSON operations (CRUD, schema)' },
-    endpoint_note: 'The full URL is the proxy_url of request_session_token.',
-    authentication: 'Bearer token in Authorization header',
-    attachment_upload: {},
-    attachment_download: {},
-    request_format: { method: 'Operation name (required)' },
+    description: 'HTTP proxy for scripts doing bulk work.',
+    proxy_url: 'https://gateway.example.com/api/v1/proxy',
+    openapi_url: 'https://gateway.example.com/api/v1/openapi.json',
+    endpoints: { proxy: 'POST https://gateway.example.com/api/v1/proxy - JSON operations' },
+    authentication: 'Header "Authorization: Bearer <token>" with the session token.',
+    request_format: { method: 'The method name (required).' },
     response_format: {},
-    methods: {},
+    methods: { list_tables: { description: 'List the ids of all tables in the document.', permission: 'read', fields: {}, result: ['tables'] } },
+    paging: 'Pass next_cursor back as cursor until it is null.',
     error_codes: ['INVALID_TOKEN'],
-    errors: [],
-    limits: {},
+    errors: { INVALID_TOKEN: '401: The bearer token is missing, malformed or unknown.' },
     example_script: '...',
     example_script_typescript: '...',
   },

@@ -8,23 +8,22 @@ import { defineMethod } from '../define.js';
 
 /** Description of a column type, reused by every field that takes one. */
 const COLUMN_TYPE_HELP =
-  'Grist column type: Text, Numeric, Int, Bool, Date, DateTime:<timezone>, Choice, ChoiceList, ' +
-  'Ref:<Table>, RefList:<Table>, Attachments or Any.';
+  'Text, Numeric, Int, Bool, Date, DateTime:<tz>, Choice, ChoiceList, Ref:<Table>, RefList:<Table>, Attachments or Any.';
 
 /** Optional string fields from the Python proxy also accept `null` (Python scripts send `None` for "not set"). */
 const optionalFormula = z
   .string()
   .nullish()
-  .describe('Python formula, e.g. "$Price * $Qty". Makes this a formula column that Grist computes.');
+  .describe('Formula, e.g. "$Price * $Qty".');
 
 const optionalLabel = z
   .string()
   .nullish()
-  .describe('Display label shown in Grist (defaults to the column id).');
+  .describe('Label.');
 
 /** A column to create with create_table: `[{id, type}]` as in the Python proxy, plus optional label and formula. */
 export const newColumn = z.object({
-  id: z.string().min(1).describe('Column id, e.g. "Price". Grist may normalise it (spaces become "_").'),
+  id: z.string().min(1).describe('Column id.'),
   type: z.string().min(1).describe(COLUMN_TYPE_HELP),
   label: optionalLabel,
   formula: optionalFormula,
@@ -52,14 +51,12 @@ export const addColumn = defineMethod({
   title: 'Add column',
   summary: 'Add a column to a table.',
   description:
-    'Adds one column to an existing table and returns its final id (Grist normalises ids: "unit price" ' +
-    'becomes "Unit_price"; an id already in use gets a number appended). Give a formula to make a formula ' +
-    'column that Grist computes. Requires the schema permission.\n' +
-    'Example: {"table": "Orders", "column_id": "Total", "column_type": "Numeric", "formula": "$Price * $Qty"}',
+    'Adds a column (a formula column if given a formula). Returns {column_id}, which Grist may ' +
+    'normalise.',
   input: z.object({
     document: documentField,
     table: tableField,
-    column_id: z.string().min(1).describe('Id of the new column, e.g. "Total".'),
+    column_id: z.string().min(1).describe('New column id.'),
     column_type: z.string().min(1).describe(COLUMN_TYPE_HELP),
     formula: optionalFormula,
     label: optionalLabel,
@@ -78,18 +75,14 @@ export const modifyColumn = defineMethod({
   permission: 'schema',
   title: 'Modify column',
   summary: "Change a column's type, formula or label.",
-  description:
-    "Changes an existing column's type, formula and/or label; fields left out stay as they are. Changing " +
-    'the type converts the stored values (values that do not fit are kept as text). Setting a formula on a ' +
-    'data column turns it into a formula column. Requires the schema permission.\n' +
-    'Example: {"table": "Orders", "column_id": "Qty", "type": "Int"}',
+  description: 'Changes a column\'s type (converting values), formula or label.',
   input: z.object({
     document: documentField,
     table: tableField,
     column_id: columnIdField,
-    type: z.string().min(1).nullish().describe(`New type. ${COLUMN_TYPE_HELP}`),
-    formula: z.string().nullish().describe('New formula, e.g. "$Price * $Qty".'),
-    label: z.string().nullish().describe('New display label.'),
+    type: z.string().min(1).nullish().describe('New type (see add_column).'),
+    formula: z.string().nullish().describe('New formula.'),
+    label: z.string().nullish().describe('New label.'),
   }),
   output: z.object({
     column_id: z.string().describe('Id of the modified column.'),
@@ -105,9 +98,7 @@ export const deleteColumn = defineMethod({
   permission: 'schema',
   title: 'Delete column',
   summary: 'Delete a column and all its values.',
-  description:
-    'Removes a column from a table, with all its values. This cannot be undone through the gateway. ' +
-    'Requires the schema permission.\nExample: {"table": "Orders", "column_id": "Notes"}',
+  description: 'Deletes a column and its values.',
   input: z.object({
     document: documentField,
     table: tableField,

@@ -6,10 +6,6 @@ import { z } from 'zod';
 import { cellValue, documentField, fieldValues, rowId, tableField } from '../cells.js';
 import { defineMethod } from '../define.js';
 
-/** Appended to the descriptions of the methods that move many rows: bulk work belongs in a script. */
-const BULK_ADVICE =
-  'For bulk work (hundreds of rows or more) get a session token with request_session_token and run a ' +
-  'script against the JSON proxy (see get_proxy_documentation) instead of passing rows through a conversation.';
 
 /**
  * A record as the gateway returns it: flat, `{id, ...fields}` (the Python proxy's shape). A cell that holds
@@ -29,10 +25,7 @@ export const flatRecord = z
 /** A `filter` value: a list of allowed values, or one value (wrapped into a list by the server). */
 const filterValue = z
   .union([z.array(cellValue), cellValue], { error: 'expected a list of allowed values or a single value' })
-  .describe(
-    'Allowed values of the column: a list (any of them matches) or a single value. To match a ' +
-      'ChoiceList cell exactly, wrap its encoding in a list: [["L", "a", "b"]].',
-  );
+  .describe('Allowed values (a list) or one value; a ChoiceList cell is matched with [["L", "a"]].');
 
 /** get_records: read records, filtered, sorted, paged. */
 export const getRecords = defineMethod({
@@ -41,37 +34,32 @@ export const getRecords = defineMethod({
   title: 'Get records',
   summary: 'Read records of a table, optionally filtered, sorted, limited and paged.',
   description:
-    'Returns records as flat objects {"id": 1, "Item": "Pen", ...}. `filter` keeps records whose column ' +
-    'has one of the given values (AND across columns). `sort` is a comma-separated list of column ids, ' +
-    '"-" for descending ("-Price,Item"), or a list of them. With `limit` the response holds at most that ' +
-    'many records and `next_cursor` is set when more remain: pass it back as `cursor` (with the same ' +
-    'table, filter and sort) to get the next page; it is null on the last page. For arbitrary conditions, ' +
-    'joins or aggregates use sql_query. ' +
-    BULK_ADVICE +
-    '\nExample: {"table": "Orders", "filter": {"Status": ["open"]}, "sort": "-Total", "limit": 50}',
+    'Reads records as {id, Col: value}, filtered, sorted, paged (pass next_cursor back as cursor). ' +
+    'For conditions, joins, aggregates use sql_query. Example: ' +
+    '{"table":"Orders","filter":{"Status":["open"]},"sort":"-Total","limit":50}',
   input: z.object({
     document: documentField,
     table: tableField,
     filter: z
       .record(z.string(), filterValue)
       .optional()
-      .describe('Column id -> allowed values, e.g. {"Status": ["open", "paid"], "Region": "EU"}.'),
+      .describe('Column -> allowed value(s), e.g. {"Status":["open","paid"]}.'),
     sort: z
       .union([z.string(), z.array(z.string().min(1))], {
         error: 'expected a string like "-Price,Name" or a list of strings like ["-Price", "Name"]',
       })
       .optional()
-      .describe('Sort keys: "-Price,Name" or ["-Price", "Name"]; "-" sorts descending.'),
+      .describe('e.g. "-Price,Name" ("-": descending) or a list.'),
     limit: z
       .int()
       .positive()
       .optional()
-      .describe('Maximum number of records to return (a page size when paging with cursor).'),
+      .describe('Page size.'),
     cursor: z
       .string()
       .min(1)
       .optional()
-      .describe('Opaque paging cursor: the next_cursor of the previous page. Omit for the first page.'),
+      .describe('The last next_cursor.'),
   }),
   output: z.object({
     records: z.array(flatRecord).describe('The records, in the requested order (row id order by default).'),
@@ -98,17 +86,15 @@ export const addRecords = defineMethod({
   title: 'Add records',
   summary: 'Add records to a table; returns their new row ids.',
   description:
-    'Inserts records, each given as a flat object of column id -> value ({"Item": "Pen", "Qty": 3}); ' +
-    'columns left out get their default (empty) value. Formula columns cannot be written. All records are ' +
-    'added or none is. Returns the new row ids in the same order. ' +
-    BULK_ADVICE +
-    '\nExample: {"table": "Orders", "records": [{"Item": "Pen", "Qty": 3}, {"Item": "Ink", "Qty": 1}]}',
+    'Adds records, all or none. Cell values: string, number, bool, null, or a Grist list like ' +
+    '["L","a"]; dates in epoch seconds; formula columns are read-only. Example: ' +
+    '{"table":"Orders","records":[{"Item":"Pen","Qty":3}]}',
   input: z.object({
     document: documentField,
     table: tableField,
     records: z
-      .array(fieldValues.describe('Column id -> value of one new record, e.g. {"Item": "Pen", "Qty": 3}.'))
-      .describe('The records to add, as flat objects of column id -> value.'),
+      .array(fieldValues.describe('Column id -> value.'))
+      .describe('Records as {"Col": value}.'),
   }),
   output: z.object({
     record_ids: z.array(z.int()).describe('Row ids of the new records, in request order.'),
@@ -122,9 +108,9 @@ export const addRecords = defineMethod({
 const recordUpdate = z
   .object({
     id: rowId,
-    fields: fieldValues.describe('Column id -> new value; columns left out keep their value.'),
+    fields: fieldValues.describe('Column id -> new value.'),
   })
-  .describe('One record to change, e.g. {"id": 3, "fields": {"Qty": 5}}.');
+  .describe('One record to change.');
 
 /** update_records: change fields of existing records. */
 export const updateRecords = defineMethod({
@@ -132,15 +118,11 @@ export const updateRecords = defineMethod({
   permission: 'write',
   title: 'Update records',
   summary: 'Change fields of existing records, by row id.',
-  description:
-    'Updates existing records: each entry names a row id and the fields to change; other fields keep their ' +
-    'values. Unknown row ids are an error. Returns how many records were updated. ' +
-    BULK_ADVICE +
-    '\nExample: {"table": "Orders", "records": [{"id": 3, "fields": {"Status": "shipped"}}]}',
+  description: 'Changes fields of records by row id; other fields stay.',
   input: z.object({
     document: documentField,
     table: tableField,
-    records: z.array(recordUpdate).describe('The records to update: [{"id": row id, "fields": {...}}].'),
+    records: z.array(recordUpdate).describe('[{"id": row id, "fields": {"Col": value}}]'),
   }),
   output: z.object({
     updated: z.int().nonnegative().describe('Number of records updated.'),
@@ -156,14 +138,11 @@ export const deleteRecords = defineMethod({
   permission: 'write',
   title: 'Delete records',
   summary: 'Delete records by row id.',
-  description:
-    'Removes the records with the given row ids. Unknown row ids are an error (nothing is deleted then). ' +
-    'This cannot be undone through the gateway. Returns how many records were deleted.\n' +
-    'Example: {"table": "Orders", "record_ids": [3, 4]}',
+  description: 'Deletes records by row id, all or none.',
   input: z.object({
     document: documentField,
     table: tableField,
-    record_ids: z.array(rowId).describe('Row ids of the records to delete, e.g. [3, 4].'),
+    record_ids: z.array(rowId).describe('Row ids.'),
   }),
   output: z.object({
     deleted: z.int().nonnegative().describe('Number of records deleted.'),
@@ -176,15 +155,10 @@ export const deleteRecords = defineMethod({
 /** One entry of add_or_update_records. */
 const upsertEntry = z
   .object({
-    require: fieldValues.describe(
-      'Column id -> value that identifies the record, e.g. {"Email": "a@example.com"}. Records matching ' +
-        'all of these are updated; when none matches, a record is added with these values plus `fields`.',
-    ),
-    fields: fieldValues
-      .optional()
-      .describe('Column id -> value to set on the matched (or new) record, e.g. {"Name": "Ann"}.'),
+    require: fieldValues.describe('Column id -> value identifying the record.'),
+    fields: fieldValues.optional().describe('Column id -> value to set.'),
   })
-  .describe('One upsert: {"require": {...}, "fields": {...}}.');
+  .describe('One upsert.');
 
 /** add_or_update_records: upsert by key columns (Grist's PUT /records). */
 export const addOrUpdateRecords = defineMethod({
@@ -193,23 +167,19 @@ export const addOrUpdateRecords = defineMethod({
   title: 'Add or update records',
   summary: 'Upsert records: update those matching `require`, add the rest.',
   description:
-    'For each entry, finds the records whose columns equal all values in `require`. If some match, sets ' +
-    '`fields` on them (with on_many = "first" only the first match, "all" every match, "none" none); if ' +
-    'none matches, adds a record with the `require` and `fields` values. Set add = false to never add, ' +
-    'update = false to never update. Use it to sync data without duplicates (e.g. keyed by an email or ' +
-    'an external id). Returns per entry the row ids it matched or created (`record_ids`), plus the lists ' +
-    'of added and updated row ids.\n' +
-    'Example: {"table": "People", "records": [{"require": {"Email": "ann@example.com"}, "fields": {"Name": "Ann"}}]}',
+    'Upsert without duplicates: records matching all require values get fields; no match adds ' +
+    'require + fields. Returns {record_ids, added, updated}. Example: ' +
+    '{"table":"People","records":[{"require":{"Email":"a@x.org"},"fields":{"Name":"Ann"}}]}',
   input: z.object({
     document: documentField,
     table: tableField,
-    records: z.array(upsertEntry).describe('The upserts: [{"require": {...}, "fields": {...}}].'),
+    records: z.array(upsertEntry).describe('[{"require": {"Col": value}, "fields": {"Col": value}}]'),
     on_many: z
       .enum(['first', 'none', 'all'])
       .optional()
-      .describe('Which records to update when several match `require`: "first" (default), "none" or "all".'),
-    add: z.boolean().optional().describe('Add a record when nothing matches (default true).'),
-    update: z.boolean().optional().describe('Update the records that match (default true).'),
+      .describe('Which to update if several match (default first).'),
+    add: z.boolean().optional().describe('Add if none matches (default true).'),
+    update: z.boolean().optional().describe('Update matches (default true).'),
   }),
   output: z.object({
     record_ids: z

@@ -12,9 +12,7 @@ export const listTables = defineMethod({
   permission: 'read',
   title: 'List tables',
   summary: 'List the ids of all tables in the document.',
-  description:
-    'Returns the id of every user table in the document (not the hidden _grist_* metadata tables). ' +
-    'Start here, then use describe_table to see a table\'s columns.\nExample: {} -> {"tables": ["Orders", "Customers"]}',
+  description: 'Lists the user tables.',
   input: z.object({
     document: documentField,
   }),
@@ -33,10 +31,7 @@ export const describeTable = defineMethod({
   title: 'Describe table',
   summary: 'Describe the columns of a table (id, type, label, formula, options).',
   description:
-    'Returns every visible column of a table with its id, type, label, formula, whether it is a formula ' +
-    'column, and its display options (choices of a Choice column, ...). Use it before reading or writing ' +
-    'records to learn the column ids and types; formula columns cannot be written.\n' +
-    'Example: {"table": "Orders"}',
+    'Lists a table\'s columns: ids, types, labels, formulas, options; formula columns are read-only.',
   input: z.object({
     document: documentField,
     table: tableField,
@@ -70,18 +65,11 @@ export const createTable = defineMethod({
   permission: 'schema',
   title: 'Create table',
   summary: 'Create a table with the given columns.',
-  description:
-    'Creates a new table and returns its final id. Grist normalises table ids: the first letter is ' +
-    'upper-cased, spaces and other characters become "_", and an id already in use gets a number appended ' +
-    '("Orders" -> "Orders2"), so use the returned table_id afterwards. Requires the schema permission.\n' +
-    'Example: {"table_id": "Orders", "columns": [{"id": "Item", "type": "Text"}, {"id": "Qty", "type": "Int"}]}',
+  description: 'Creates a table. Returns {table_id}, which Grist may normalise.',
   input: z.object({
     document: documentField,
-    table_id: z.string().min(1).describe('Requested id of the new table, e.g. "Orders".'),
-    columns: z
-      .array(newColumn)
-      .min(1)
-      .describe('The columns to create (at least one), e.g. [{"id": "Item", "type": "Text"}].'),
+    table_id: z.string().min(1).describe('Requested table id.'),
+    columns: z.array(newColumn).min(1).describe('Columns {id, type (see add_column), label?, formula?}.'),
   }),
   output: z.object({
     table_id: z.string().describe('Final id of the new table (may differ from the one requested).'),
@@ -105,14 +93,11 @@ export const renameTable = defineMethod({
   permission: 'schema',
   title: 'Rename table',
   summary: 'Rename a table (change its id).',
-  description:
-    'Changes a table\'s id and returns the final id (normalised like create_table\'s). Grist updates ' +
-    'Ref/RefList columns that point to the table, but scripts using the old id will stop working. ' +
-    'Requires the schema permission.\nExample: {"table": "Orders", "new_table_id": "Sales"}',
+  description: 'Renames a table; Ref columns follow.',
   input: z.object({
     document: documentField,
     table: tableField,
-    new_table_id: z.string().min(1).describe('The new table id, e.g. "Sales".'),
+    new_table_id: z.string().min(1).describe('New table id.'),
   }),
   output: z.object({
     table_id: z.string().describe('Final id of the renamed table.'),
@@ -129,10 +114,7 @@ export const deleteTable = defineMethod({
   permission: 'schema',
   title: 'Delete table',
   summary: 'Delete a table and all its records.',
-  description:
-    'Removes a table with all its columns and records. Ref columns in other tables that pointed to it are ' +
-    'converted (Ref becomes Int, RefList becomes Text). This cannot be undone through the gateway. ' +
-    'Requires the schema permission.\nExample: {"table": "Scratch"}',
+  description: 'Deletes a table and its records.',
   input: z.object({
     document: documentField,
     table: tableField,
