@@ -3,8 +3,9 @@
  *
  * - JS: only `@trpc/client` and `superjson` are imported at run time (the package's dependencies, kept
  *   external); server and shared code is referenced by `import type` only, so nothing of it is bundled.
- * - Types: the router's type is inlined from `@grist-gateway/server` / `@grist-gateway/shared` (private
- *   workspace packages that are not published), so a consumer needs only this package and its dependencies.
+ * - Types: the router's type is inlined from the server workspace `grist-gateway` (published as a CLI only,
+ *   with no library entry) and `@grist-gateway/shared` (private), so a consumer needs only this package and
+ *   its dependencies.
  */
 import { defineConfig } from 'tsdown';
 
@@ -25,6 +26,6 @@ export default defineConfig({
   deps: {
     neverBundle: ['@trpc/client', '@trpc/server', 'superjson'],
     // The workspace packages hold the types to inline; they never reach the JS (type-only imports).
-    alwaysBundle: [/^@grist-gateway\//],
+    alwaysBundle: [/^@grist-gateway\//, /^grist-gateway$/],
   },
 });

@@ -4,9 +4,7 @@
  * clean for the stdio MCP transport and for scripts.
  */
 import { parseArgs } from 'node:util';
-import { runMcp } from './mcp.js';
-import { runServe } from './serve.js';
-import { runToken } from './token.js';
+import { VERSION } from '../version.js';
 
 const USAGE = `Usage: grist-gateway <command> [options]
 
@@ -19,6 +17,7 @@ Commands:
   mcp      Serve MCP on stdio for one agent (token from GRIST_GATEWAY_TOKEN).
            --config <path>  config file (as for serve)
   token    Print a new agent token and the token_sha256 line to put in the config.
+  version  Print the version (also --version).
   help     Show this help.
 `;
 
@@ -33,15 +32,23 @@ export async function main(argv: string[]): Promise<number> {
           options: { config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
           strict: true,
         });
+        // Each command's module is imported on demand (packaging, #16): `--version` and `help` must not pay
+        // for loading the MCP SDK, hono or better-sqlite3.
+        const { runServe } = await import('./serve.js');
         return await runServe(values);
       }
       case 'mcp': {
         const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } }, strict: true });
+        const { runMcp } = await import('./mcp.js');
         return await runMcp(values);
       }
       case 'token':
         parseArgs({ args: rest, options: {}, strict: true });
-        return runToken();
+        return (await import('./token.js')).runToken();
+      case '--version':
+      case 'version':
+        process.stdout.write(`${VERSION}\n`);
+        return 0;
       case undefined:
       case 'help':
       case '--help':
