@@ -1,14 +1,10 @@
-import { defaultServerConditions } from 'vite';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-/**
- * Workspace packages export their TypeScript sources under this condition (e.g. the server's
- * `"exports": {".": {"@grist-gateway/source": "./src/index.ts"}}`); the published builds never see it.
- */
-const SOURCE_CONDITION = '@grist-gateway/source';
-
 export default defineConfig({
-  ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] } },
+  // In the workspace the server resolves to its sources (the published package grist-gateway is a CLI
+  // with no library entry).
+  resolve: { alias: { 'grist-gateway': fileURLToPath(new URL('./server/src/index.ts', import.meta.url)) } },
   test: {
     include: ['{shared,server,client,scripts}/{src,test}/**/*.test.ts'],
     testTimeout: 30_000,
