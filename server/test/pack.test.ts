@@ -111,7 +111,7 @@ describe('the packed grist-gateway package', () => {
     expect(assets).toContain('engine/sql-child.js');
     for (const asset of assets) expect(packed).toContain(`dist/${asset}`);
     // The shared workspace package is compiled in, not imported.
-    expect(packed).toContain('dist/shared/src/registry.js');
+    expect(packed).toContain('dist/shared/src/index.js');
   });
 
   it('installs from the tarball into an empty prefix, with no tsx and no dev-only dependencies', { timeout: 2 * INSTALL_TIMEOUT_MS + 60_000 }, async () => {
