@@ -6,7 +6,8 @@
  *   only `@trpc/client`, `@trpc/server` and `superjson` are imported at run time (the package's
  *   dependencies, kept external). The schema codegen of `@grist-gateway/shared` (private, never
  *   published) is bundled in; server code is referenced by `import type` only and never reaches the JS.
- * - Types: the router's type is inlined from `@grist-gateway/server` / `@grist-gateway/shared`, so a
+ * - Types: the router's type is inlined from the server workspace `grist-gateway` (published as a CLI
+ *   only) and `@grist-gateway/shared`, so a
  *   consumer needs only this package and its dependencies.
  * - `dist/cli.js`: the package's bin (`npx @grist-gateway/client types ...`).
  */
@@ -15,7 +16,7 @@ import { defineConfig } from 'tsdown';
 const deps = {
   neverBundle: ['@trpc/client', '@trpc/server', 'superjson'],
   // The workspace packages: types to inline, and the codegen's code to bundle.
-  alwaysBundle: [/^@grist-gateway\//],
+  alwaysBundle: [/^@grist-gateway\//, /^grist-gateway$/],
 };
 
 export default defineConfig([

@@ -11,7 +11,7 @@
  * spelled out), which is what the bundled `dist/index.d.ts` inlines.
  */
 import type { AnyProcedure, AnyRouter, TRPCBuiltRouter, TRPCMutationProcedure, TRPCQueryProcedure } from '@trpc/server';
-import type { AppRouter as ServerRouter } from '@grist-gateway/server';
+import type { AppRouter as ServerRouter } from 'grist-gateway';
 import type { GatewayErrorShape } from './errors.js';
 
 /**

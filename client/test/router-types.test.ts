@@ -6,7 +6,7 @@
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
-import { appRouter, type AppRouter as ServerRouter } from '@grist-gateway/server';
+import { appRouter, type AppRouter as ServerRouter } from 'grist-gateway';
 import type { AppRouter, GatewayErrorDetails, GatewayErrorShape } from '../src/index.js';
 
 type ServerInputs = inferRouterInputs<ServerRouter>;

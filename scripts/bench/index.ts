@@ -5,9 +5,12 @@
 import { runEngineBench } from './engine.js';
 import { benchGateway } from './gateway.js';
 import { benchHttp } from './http.js';
+import { benchStartup } from './startup.js';
 
 await runEngineBench();
 console.log('');
 await benchGateway();
 console.log('');
 await benchHttp();
+console.log('');
+await benchStartup();

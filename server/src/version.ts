@@ -1,35 +1,24 @@
 /**
- * The gateway's version: the `version` of the server package's package.json, read at run time.
+ * The gateway's version: the `version` of this package's `package.json` (`grist-gateway --version`,
+ * `/health`, the MCP server info).
  *
- * It is found by walking up from this module to the nearest package.json whose name contains
- * "grist-gateway", so it works from the sources (server/src/version.ts -> server/package.json) and from a
- * built or installed package (dist/... -> the package root) alike, without a build step copying it.
+ * Read relative to this module, which works in both layouts: from sources (`src/version.ts`) and from the
+ * published build (`dist/version.js`; the build keeps the source tree's shape, see `tsdown.config.ts`),
+ * `../package.json` is the package's manifest. Read once, synchronously, at import: a few hundred bytes,
+ * far cheaper than the command it serves.
  */
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-let cached: string | undefined;
-
-/** Finds the version by walking up from `start`; `'unknown'` when no matching package.json is found. */
-export function findPackageVersion(start: string): string {
-  let dir = start;
-  for (;;) {
-    const file = path.join(dir, 'package.json');
-    try {
-      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
-      if (typeof pkg.name === 'string' && pkg.name.includes('grist-gateway') && typeof pkg.version === 'string') return pkg.version;
-    } catch {
-      // No (readable) package.json here: keep walking up.
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return 'unknown';
-    dir = parent;
-  }
+function readVersion(): string {
+  const manifest = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  if (typeof manifest.version !== 'string') throw new Error('grist-gateway: package.json has no "version"');
+  return manifest.version;
 }
 
-/** The version of the running grist-gateway (cached after the first call). */
+/** The package version, e.g. `0.1.0`. */
+export const VERSION: string = readVersion();
+
+/** The package version (the same as {@link VERSION}). */
 export function packageVersion(): string {
-  cached ??= findPackageVersion(path.dirname(fileURLToPath(import.meta.url)));
-  return cached;
+  return VERSION;
 }
