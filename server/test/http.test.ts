@@ -33,7 +33,7 @@ describe('health and OpenAPI', () => {
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body).toMatchObject({ status: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/), documents: { total: 2, unavailable: [] } });
-    expect(body.sessions).toEqual({ store: 'memory', ok: true });
+    expect(body.sessions).toEqual({ store: 'sqlite', ok: true });
   });
 
   it('GET /api/v1/openapi.json is an OpenAPI 3.1 document of the proxy', async () => {
