@@ -7,6 +7,7 @@
  */
 import type { Permission } from '@grist-gateway/shared';
 import type { Agent, AgentRegistry, SessionStore } from './auth/index.js';
+import type { ScopeLayers } from './auth/scopes.js';
 import { SESSION_TOKEN_PREFIX } from './auth/tokens.js';
 import type { DocBackend } from './backend/types.js';
 import type { Logger } from './log.js';
@@ -51,6 +52,8 @@ export interface Grant {
   principal: string;
   /** How the grant was obtained. */
   via: 'session' | 'agent';
+  /** Table/column scopes the grant is limited by (all must allow); absent = every table of the document. */
+  tables?: ScopeLayers;
 }
 
 /** Why a presented token was not accepted. */
@@ -93,7 +96,8 @@ export function createContextInner(options: {
 export function agentGrant(agent: Agent, document: string): Grant | null {
   const permissions = agent.permissionsFor(document);
   if (permissions.length === 0) return null;
-  return { document, permissions: new Set(permissions), principal: agent.name, via: 'agent' };
+  const tables = agent.tablesFor(document);
+  return { document, permissions: new Set(permissions), principal: agent.name, via: 'agent', ...(tables ? { tables: [tables] } : {}) };
 }
 
 /** Extracts the token of an `Authorization: Bearer <token>` header value. */
@@ -124,6 +128,7 @@ export function contextFromBearer(services: GatewayServices, token: string | und
       permissions: new Set(session.permissions),
       principal: session.agentName,
       via: 'session',
+      ...(session.tables ? { tables: session.tables } : {}),
     };
     return createContextInner({ services, entry, grant });
   }

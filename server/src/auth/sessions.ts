@@ -6,6 +6,7 @@ import { AuthError } from './errors.js';
 import type { Agent } from './registry.js';
 import type { Permission } from './permissions.js';
 import { PERMISSIONS, isPermission, sortPermissions } from './permissions.js';
+import { sessionScopeLayers, type ScopeLayers, type TableScope } from './scopes.js';
 import { SESSION_TOKEN_PREFIX, randomToken, sha256Hex, tokenHint } from './tokens.js';
 
 /** Default session lifetime in seconds. */
@@ -27,6 +28,8 @@ export interface Session {
   readonly permissions: readonly Permission[];
   /** Name of the agent that minted it. */
   readonly agentName: string;
+  /** Table/column scopes the session is limited by (the agent's, then the requested one); absent = every table. */
+  readonly tables?: ScopeLayers;
   /** When it was minted. */
   readonly createdAt: Date;
   /** When it stops being accepted. */
@@ -41,6 +44,8 @@ export interface MintedSession {
   document: string;
   /** Granted permissions, canonical order. */
   permissions: Permission[];
+  /** The token's table/column scope (the requested one, else the agent's); absent = every table. */
+  tables?: TableScope;
   /** Expiry time. */
   expiresAt: Date;
 }
@@ -53,6 +58,8 @@ export interface SessionRequest {
   permissions: readonly Permission[];
   /** Lifetime in whole seconds, 1..3600 (default 300). */
   ttlSeconds?: number;
+  /** Table/column scope, within the agent's own on the document (default: the agent's own). */
+  tables?: TableScope;
 }
 
 /** Result of {@link SessionStore.resolve}. Messages show at most the token's first 8 characters. */
@@ -111,15 +118,24 @@ export class SessionStore {
       );
     }
 
+    const scoped = sessionScopeLayers(agent.tablesFor(document), request.tables);
+
     this.#maybeSweep();
     const now = this.#now();
     const token = randomToken(SESSION_TOKEN_PREFIX);
     const expiresAt = new Date(now + ttlSeconds * 1000);
     this.#sessions.set(
       sha256Hex(token),
-      Object.freeze({ document, permissions: Object.freeze([...permissions]), agentName: agent.name, createdAt: new Date(now), expiresAt }),
+      Object.freeze({
+        document,
+        permissions: Object.freeze([...permissions]),
+        agentName: agent.name,
+        ...(scoped ? { tables: scoped.layers } : {}),
+        createdAt: new Date(now),
+        expiresAt,
+      }),
     );
-    return { token, document, permissions: [...permissions], expiresAt: new Date(expiresAt) };
+    return { token, document, permissions: [...permissions], ...(scoped ? { tables: scoped.own } : {}), expiresAt: new Date(expiresAt) };
   }
 
   /**
