@@ -11,6 +11,7 @@ import { agentMethodNames, dataMethodNames, methods, type MethodDefinition, type
 import { z } from 'zod';
 import type { Agent } from '../auth/index.js';
 import { createContextInner, type GatewayServices } from '../context.js';
+import { usableWithScope } from '../auth/scope-guard.js';
 import { toGatewayError } from '../errors.js';
 import { createCaller } from '../routers/index.js';
 
@@ -50,9 +51,11 @@ function failure(err: unknown): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: `${error.code}: ${error.message}${details}` }] };
 }
 
-/** Whether the agent holds `permission` on at least one configured document. */
-function canAnywhere(agent: Agent, services: GatewayServices, permission: Permission): boolean {
-  return services.backends.names().some((doc) => agent.permissionsFor(doc).includes(permission));
+/** Whether the agent can use a data method on at least one configured document (permission and table scope). */
+function canAnywhere(agent: Agent, services: GatewayServices, method: string, permission: Permission): boolean {
+  return services.backends
+    .names()
+    .some((doc) => agent.permissionsFor(doc).includes(permission) && usableWithScope(method, agent.tablesFor(doc), () => services.backends.get(doc)));
 }
 
 /** Builds the MCP server for one authenticated agent. */
@@ -68,7 +71,7 @@ export function buildMcpServer(services: GatewayServices, agent: Agent, entry: '
   const names: readonly MethodName[] = [...agentMethodNames, ...dataMethodNames];
   for (const name of names) {
     const def = methods[name] as MethodDefinition;
-    if (def.permission !== 'agent' && !canAnywhere(agent, services, def.permission)) continue;
+    if (def.permission !== 'agent' && !canAnywhere(agent, services, name, def.permission)) continue;
     const bulk = name === 'get_records' || name === 'sql_query' || name === 'add_records' || name === 'update_records';
     server.registerTool(
       name,
