@@ -9,6 +9,7 @@ import { serve } from '@hono/node-server';
 import { loadConfig, resolveConfigPath, writeDemoConfig } from '../config/index.js';
 import { seedDemoDocument } from '../demo/seed.js';
 import { createGateway, publicUrlFromEnv } from '../gateway.js';
+import { scopeWarnings } from '../auth/scope-warnings.js';
 import { setupGristApi } from '../grist-api/mount.js';
 import { createLogger } from '../log.js';
 
@@ -45,6 +46,7 @@ export async function runServe(flags: ServeFlags, env: NodeJS.ProcessEnv = proce
     ...(gristApi ? { backendFactory: gristApi.backendFactory, app: { mount: (app) => gristApi.mount(app) } } : {}),
   });
   if (demoToken !== undefined) await seedDemoDocument(gateway.services.backends.get('demo'));
+  for (const warning of await scopeWarnings(gateway.services.agents.list(), gateway.services.backends)) logger.warn(warning);
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: gateway.app.fetch, port, hostname: host }, () => resolve(s));

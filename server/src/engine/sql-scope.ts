@@ -5,7 +5,8 @@
  * better-sqlite3 has no authorizer API, so the statement is compiled as `EXPLAIN` (which never runs it) in
  * exactly the form the SQL runner executes (`select * from (<sql>\n)`, parameters as `?`), and its VDBE
  * bytecode is read:
- * - `OpenRead`/`ReopenIdx` open a b-tree by root page: mapped to a table or an index through
+ * - `OpenRead`/`ReopenIdx` open a b-tree by root page (a root page in a register, `OPFLAG_P2ISREG`, is
+ *   only ever used by `OpenWrite`, which is refused like every write): mapped to a table or an index through
  *   `sqlite_schema.rootpage`. Opening an index counts as reading every column of it (the program can
  *   compare index keys without any `Column` instruction). The schema table, Grist's metadata tables
  *   (`_grist*`), other databases and register-given root pages are refused.
@@ -61,9 +62,6 @@ type Cursor = { kind: 'table'; table: string } | { kind: 'index'; table: string;
 
 /** A b-tree of the schema, by root page. */
 type BTree = { kind: 'table'; name: string; columns: string[] } | { kind: 'index'; table: string; columns: string[] };
-
-/** SQLite's `OPFLAG_P2ISREG`: the root page is in a register. */
-const OPFLAG_P2ISREG = 0x02;
 
 function refused(why: string): SqlReads {
   return { ok: false, why };
@@ -208,7 +206,6 @@ export function sqlReads(db: Database.Database, query: string): SqlReads {
     const { opcode } = op;
     if (opcode === 'OpenRead' || opcode === 'ReopenIdx') {
       if (op.p3 !== 0) return refused('the statement reads another database than the document');
-      if ((op.p5 & OPFLAG_P2ISREG) !== 0) return refused('the statement opens a table chosen at run time');
       const tree = trees.get(op.p2);
       if (op.p2 === 1) return refused('the statement reads the schema table (sqlite_schema)');
       if (!tree) return refused('the statement opens a table the gateway cannot identify');
