@@ -46,7 +46,7 @@ describe('sqlReads: what a statement reads, from its compiled program', () => {
       Customers: ['City', 'Email', 'Name'],
       Orders: ['Item'],
     });
-    expect(await readsOf('SELECT group_concat(Name) OVER (PARTITION BY City) FROM Customers GROUP BY id HAVING max(Email) > ""')).toMatchObject({
+    expect(await readsOf('SELECT group_concat(Name) OVER (PARTITION BY City) FROM Customers GROUP BY id HAVING max(Email) > \'\'')).toMatchObject({
       Customers: expect.arrayContaining(['Email']),
     });
     expect(await readsOf('SELECT Name FROM Customers WHERE City = ? AND Name = :n')).toEqual({ Customers: ['City', 'Name'] });
