@@ -204,7 +204,19 @@ export function filterScopedOutput(method: string, output: unknown, view: ScopeV
       return { ...data, tables: view.tables() };
     case 'describe_table': {
       if (typeof table !== 'string' || !Array.isArray(data.columns)) return data;
-      return { ...data, columns: (data.columns as { id: string }[]).filter((c) => view.hasColumn(table, c.id)) };
+      const columns = (data.columns as { id: string; type: string; formula: string }[]).filter((c) => view.hasColumn(table, c.id));
+      return {
+        ...data,
+        columns: columns.map((c) => {
+          const reveals = view.revealsHidden(table, c.id);
+          if (!reveals.type && !reveals.formula) return c;
+          return {
+            ...c,
+            ...(reveals.type ? { type: c.type.startsWith('RefList:') ? 'Any' : 'Int' } : {}),
+            ...(reveals.formula ? { formula: '' } : {}),
+          };
+        }),
+      };
     }
     case 'get_records': {
       if (typeof table !== 'string' || !Array.isArray(data.records)) return data;

@@ -46,8 +46,12 @@ describe('ScopeView', () => {
     expect(v.holdsWholeTable('Customers')).toBe(false);
   });
 
-  it('shows a formula column the operator lists by name, whatever it reads', () => {
-    expect(view({ Orders: ['Item', 'CustEmail'] }).columns('Orders')).toEqual(['Item', 'CustEmail']);
+  it('shows a formula column the operator lists by name, whatever it reads, but not what it names', () => {
+    const v = view({ Orders: ['Item', 'CustEmail', 'Customer', 'Upper'] });
+    expect(v.columns('Orders')).toEqual(['Item', 'Customer', 'CustEmail', 'Upper']);
+    expect(v.revealsHidden('Orders', 'CustEmail')).toEqual({ type: false, formula: true });
+    expect(v.revealsHidden('Orders', 'Customer')).toEqual({ type: true, formula: false });
+    expect(v.revealsHidden('Orders', 'Upper')).toEqual({ type: false, formula: false });
   });
 
   it('shows everything a whole document would when every table is "*"', () => {

@@ -224,6 +224,42 @@ export class ScopeView {
     return this.doc.columns.get(table)!.map((c) => c.id).filter((c) => this.hasColumn(table, c));
   }
 
+  /**
+   * What the description of a visible column would reveal that the token cannot see (only possible for a
+   * column the operator listed by name): a reference type pointing to a hidden table, or a formula that
+   * names hidden tables or columns. `describe_table` shows such a type as `Int`/`Any` and such a formula as `""`.
+   */
+  revealsHidden(table: string, column: string): { type: boolean; formula: boolean } {
+    const info = this.doc.columns.get(table)?.find((c) => c.id === column);
+    if (!info) return { type: false, formula: false };
+    const target = refTarget(info.fields.type);
+    const formula = info.fields.formula ?? '';
+    let formulaHidden = false;
+    if (formula.trim() !== '') {
+      const found = formulaReads(formula, new Set(this.doc.tables));
+      formulaHidden =
+        found.dynamic ||
+        found.reads.some((read) =>
+          read.kind === 'table' ? !this.hasTable(read.table) || this.columns(read.table).length !== this.doc.columns.get(read.table)!.length : !this.#pathVisible(table, read.path),
+        );
+    }
+    return { type: target !== undefined && !this.hasTable(target), formula: formulaHidden };
+  }
+
+  /** Every column along `$A.B.C` from `table` is visible (a final reference column needs only to be visible). */
+  #pathVisible(table: string, path: readonly string[]): boolean {
+    let current = table;
+    for (const name of path) {
+      if (name === 'id') return true;
+      if (!this.hasColumn(current, name)) return false;
+      const target = refTarget(this.doc.columns.get(current)!.find((c) => c.id === name)!.fields.type);
+      if (target === undefined) return true;
+      if (!this.hasTable(target)) return false;
+      current = target;
+    }
+    return true;
+  }
+
   /** True when every layer holds the table with `"*"` (needed to delete rows and change its schema). */
   holdsWholeTable(table: string): boolean {
     return this.hasTable(table) && this.layers.every((scope) => grantOf(scope, table) === '*');
