@@ -62,3 +62,21 @@ describe('config: tables of a scope entry', () => {
     expect(problemsOf(configWith('{Orders: [Name, ""]}'))).toEqual(['tokens[0].scope[0].tables.Orders[1]: is empty']);
   });
 });
+
+describe('README: the scope example', () => {
+  it('loads as part of a config', async () => {
+    const fs = await import('node:fs');
+    const readme = fs.readFileSync(path.resolve(import.meta.dirname, '../../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Table and column scopes'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(yaml).toBeDefined();
+    const config = parseConfig(`documents:\n  sales: {engine: embedded, path: sales.grist}\n${yaml}`, {
+      baseDir: BASE,
+      env: { ORDERS_AGENT_TOKEN: 'gga_readme_scope_token' },
+    });
+    expect(config.agents[0]!.tables?.get('sales')).toEqual([
+      { table: 'Orders', columns: '*' },
+      { table: 'Customers', columns: ['Name', 'City'] },
+    ]);
+  });
+});
