@@ -155,6 +155,8 @@ export const documentProcedure = loggedProcedure.use(async ({ ctx, meta, next, g
  */
 async function withValidNames(error: GatewayError, ctx: Context, grant: Grant, table: string | undefined): Promise<GatewayError> {
   if (error.code !== 'NOT_FOUND' || error.details?.valid || /row id|Attachment/.test(error.message)) return error;
+  // A token limited to some tables gets its (filtered) lists from the scope guard in dataMethod, never these.
+  if (grant.tables?.length) return error;
   try {
     const backend = ctx.services.backends.get(grant.document);
     if (/^Table not found/.test(error.message) || error.details?.column === undefined && !table) {
