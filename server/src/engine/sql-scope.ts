@@ -180,20 +180,25 @@ function isInternalTable(name: string): boolean {
 export function sqlReads(db: Database.Database, query: string): SqlReads {
   const sql = query.replace(/;$/, '');
   const { text, count } = anonymiseParameters(sql);
-  if (db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat4'").get() !== undefined) {
-    return refused('this document has query statistics (sqlite_stat4) that make the query plan depend on argument values');
-  }
-  let program: Instruction[];
-  try {
-    const stmt = db.prepare(`EXPLAIN select * from (${text}\n)`);
-    program = stmt.all(...new Array<null>(count).fill(null)) as Instruction[];
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    // Syntax errors name only the caller's own text; "no such table/column" must not tell hidden from missing.
-    if (/syntax error|incomplete input|unrecognized token/.test(message)) return refused(`the statement does not compile (${message})`);
-    return refused('the statement does not compile, or names a table or column outside this token\'s scope');
-  }
-  const trees = readSchema(db);
+  // One read snapshot for the schema and the program; reading sqlite_schema first also makes the
+  // connection notice a schema changed by another process before the statement is compiled.
+  const compiled = db.transaction((): SqlReads | { program: Instruction[]; trees: Map<number, BTree> } => {
+    if (db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat4'").get() !== undefined) {
+      return refused('this document has query statistics (sqlite_stat4) that make the query plan depend on argument values');
+    }
+    const trees = readSchema(db);
+    try {
+      const stmt = db.prepare(`EXPLAIN select * from (${text}\n)`);
+      return { program: stmt.all(...new Array<null>(count).fill(null)) as Instruction[], trees };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      // Syntax errors name only the caller's own text; "no such table/column" must not tell hidden from missing.
+      if (/syntax error|incomplete input|unrecognized token/.test(message)) return refused(`the statement does not compile (${message})`);
+      return refused('the statement does not compile, or names a table or column outside this token\'s scope');
+    }
+  })();
+  if ('ok' in compiled) return compiled;
+  const { program, trees } = compiled;
   const cursors = new Map<number, Cursor>();
   const reads = new Map<string, Set<string>>();
   const read = (table: string, column?: string) => {
