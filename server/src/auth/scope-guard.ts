@@ -229,9 +229,9 @@ export function filterScopedOutput(method: string, output: unknown, view: ScopeV
 }
 
 /** Refuses an upload by a scoped token that can write no `Attachments` column (it could never use the file). */
-export async function requireAttachmentColumn(view: ScopeView, backend: DocBackend): Promise<void> {
+export function requireAttachmentColumn(view: ScopeView): void {
   for (const table of view.tables()) {
-    if ((await backend.listColumns(table)).some((c) => c.fields.type === 'Attachments' && !c.fields.isFormula && view.hasColumn(table, c.id))) return;
+    if (view.columnInfos(table).some((c) => c.fields.type === 'Attachments' && !c.fields.isFormula)) return;
   }
   throw new GatewayError('UNAUTHORIZED', 'upload_attachment: this token may write no Attachments column, so it cannot use an upload');
 }
@@ -242,18 +242,16 @@ export async function requireAttachmentColumn(view: ScopeView, backend: DocBacke
  */
 export async function attachmentReachable(view: ScopeView, backend: DocBackend, id: number): Promise<boolean> {
   for (const table of view.tables()) {
-    const columns = (await backend.listColumns(table)).filter((c) => c.fields.type === 'Attachments' && view.hasColumn(table, c.id));
+    const columns = view.columnInfos(table).filter((c) => c.fields.type === 'Attachments');
     for (const column of columns) if (await cellsHold(backend, table, column.id, id)) return true;
   }
   return false;
 }
 
 /** Attachment ids in the cells written to `Attachments` columns of `table` (`["L", 1, 2]` or `[1, 2]`). */
-async function writtenAttachmentIds(view: ScopeView, backend: DocBackend, table: string, records: unknown, flat: boolean): Promise<number[]> {
+function writtenAttachmentIds(view: ScopeView, table: string, records: unknown, flat: boolean): number[] {
   if (!Array.isArray(records)) return [];
-  const attachmentColumns = new Set(
-    (await backend.listColumns(table)).filter((c) => c.fields.type === 'Attachments' && view.hasColumn(table, c.id)).map((c) => c.id),
-  );
+  const attachmentColumns = new Set(view.columnInfos(table).filter((c) => c.fields.type === 'Attachments').map((c) => c.id));
   if (attachmentColumns.size === 0) return [];
   const ids = new Set<number>();
   for (const record of records) {
@@ -275,7 +273,7 @@ async function writtenAttachmentIds(view: ScopeView, backend: DocBackend, table:
  * otherwise a scoped token could copy a hidden attachment into a visible cell and download it.
  */
 async function requireAttachmentsNotHidden(view: ScopeView, backend: DocBackend, table: string, records: unknown, flat: boolean): Promise<void> {
-  const ids = await writtenAttachmentIds(view, backend, table, records, flat);
+  const ids = writtenAttachmentIds(view, table, records, flat);
   if (ids.length === 0) return;
   for (const other of (await backend.listTables()).map((t) => t.id)) {
     const hidden = (await backend.listColumns(other)).filter((c) => c.fields.type === 'Attachments' && !view.hasColumn(other, c.id));

@@ -260,6 +260,12 @@ export class ScopeView {
     return true;
   }
 
+  /** The column descriptions of the visible columns of a visible table (as the backend listed them). */
+  columnInfos(table: string): ColumnInfo[] {
+    if (!this.hasTable(table)) return [];
+    return this.doc.columns.get(table)!.filter((c) => this.hasColumn(table, c.id));
+  }
+
   /** True when every layer holds the table with `"*"` (needed to delete rows and change its schema). */
   holdsWholeTable(table: string): boolean {
     return this.hasTable(table) && this.layers.every((scope) => grantOf(scope, table) === '*');

@@ -55,7 +55,7 @@ export function uploadHandler(services: GatewayServices, options: AttachmentOpti
       const data = new Uint8Array(await file.arrayBuffer());
       const fileName = file.name || 'upload.bin';
       const backend = services.backends.get(grant.document);
-      if (grant.tables?.length) await requireAttachmentColumn(await buildScopeView(grant.tables, backend), backend);
+      if (grant.tables?.length) requireAttachmentColumn(await buildScopeView(grant.tables, backend));
       const [id] = await backend.uploadAttachments([{ fileName, data }]);
       services.logger.info(
         { entry: 'proxy', principal: grant.principal, document: grant.document, method: 'upload_attachment', bytes: data.byteLength, status: 'ok', durationMs: Math.round(performance.now() - started) },
