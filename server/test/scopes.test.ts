@@ -270,6 +270,7 @@ function scopeSuite(kind: 'embedded' | 'http'): void {
       const orders = await mcpCaller(gw, ORDERS, 'sales');
       expect(orders.tools).not.toContain('create_table');
       expect(orders.tools).toContain('delete_records');
+      expect(orders.descriptions!.get_records).toContain('only some tables and columns');
       const docs = await orders('list_documents', {});
       expect(docs.data.documents).toEqual([{ name: 'sales', permissions: ['read', 'write', 'schema'], tables: { Orders: '*', Customers: ['Name', 'City'] } }]);
       await orders.close();

@@ -69,6 +69,9 @@ export function buildMcpServer(services: GatewayServices, agent: Agent, entry: '
     (input: unknown) => Promise<Record<string, unknown>>
   >;
   const names: readonly MethodName[] = [...agentMethodNames, ...dataMethodNames];
+  // Tell the model up front when some documents show it only some tables and columns.
+  const scoped = services.backends.names().filter((doc) => agent.tablesFor(doc) !== undefined);
+  const scopeNote = scoped.length === 0 ? '' : `\n\nOn ${scoped.map((d) => `"${d}"`).join(', ')} this agent may use only some tables and columns (list_documents shows which); others do not exist for it.`;
   for (const name of names) {
     const def = methods[name] as MethodDefinition;
     if (def.permission !== 'agent' && !canAnywhere(agent, services, name, def.permission)) continue;
@@ -77,7 +80,7 @@ export function buildMcpServer(services: GatewayServices, agent: Agent, entry: '
       name,
       {
         title: def.title,
-        description: def.description + (bulk ? BULK_HINT : ''),
+        description: def.description + (bulk ? BULK_HINT : '') + (def.permission === 'agent' ? '' : scopeNote),
         inputSchema: toolInput(def),
         outputSchema: name === 'sql_query' ? def.output.extend({ truncated: z.boolean().optional().describe('True when rows were left out.') }) : def.output,
         annotations: { title: def.title, ...def.annotations },

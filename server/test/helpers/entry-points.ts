@@ -22,7 +22,12 @@ export interface CallOutcome {
 }
 
 /** Calls a method by wire name with its input (data methods: `document` is added where needed). */
-export type Caller = ((method: string, input: Record<string, unknown>) => Promise<CallOutcome>) & { close(): Promise<void>; tools?: string[] };
+export type Caller = ((method: string, input: Record<string, unknown>) => Promise<CallOutcome>) & {
+  close(): Promise<void>;
+  /** MCP only: the listed tools and their descriptions. */
+  tools?: string[];
+  descriptions?: Record<string, string>;
+};
 
 /** Whether a method is a tRPC query or mutation. */
 function kindOf(method: string): 'query' | 'mutate' {
@@ -39,7 +44,8 @@ export async function mcpCaller(gw: TestGateway, agentToken: string, document: s
   await server.connect(serverSide);
   const client = new Client({ name: 'scope-test', version: '1.0.0' });
   await client.connect(clientSide);
-  const tools = (await client.listTools()).tools.map((t) => t.name);
+  const listed = (await client.listTools()).tools;
+  const tools = listed.map((t) => t.name);
   const call = (async (method, input) => {
     if (!tools.includes(method)) return { ok: false, code: 'NO_TOOL', message: `tool ${method} is not listed`, text: '' };
     const args = ['list_documents', 'request_session_token', 'revoke_session_token', 'get_proxy_documentation'].includes(method) ? input : { document, ...input };
@@ -53,6 +59,7 @@ export async function mcpCaller(gw: TestGateway, agentToken: string, document: s
   }) as Caller;
   call.close = () => client.close();
   call.tools = tools;
+  call.descriptions = Object.fromEntries(listed.map((t) => [t.name, t.description ?? '']));
   return call;
 }
 
