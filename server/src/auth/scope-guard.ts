@@ -1,7 +1,6 @@
 /**
- * Enforcement of table/column scopes for one call: what each method needs ({@link checkScopedCall}), what
- * its answer may show ({@link filterScopedOutput}), and which attachments a scoped token may reach
- * ({@link attachmentReachable}). The tRPC middleware in `trpc.ts` calls these once for every data method,
+ * Enforcement of table/column scopes for one call: what each method needs ({@link checkScopedCall}) and what
+ * its answer may show ({@link filterScopedOutput}); attachments are in `scope-attachments.ts`. The tRPC middleware in `trpc.ts` calls these once for every data method,
  * so MCP, the JSON proxy and `/trpc` share one implementation.
  *
  * Hidden tables and columns do not exist for a scoped token: a hidden name gets the same answer as a name
@@ -10,6 +9,7 @@
 import type { Permission } from '@grist-gateway/shared';
 import type { DocBackend } from '../backend/types.js';
 import { GatewayError } from '../errors.js';
+import { requireAttachmentsNotHidden } from './scope-attachments.js';
 import { namedTables, ScopeView, type ScopeLayers, type TableScope } from './scopes.js';
 
 /** Columns every visible table has, whatever the scope: the row id (and Grist's hidden manual order). */
@@ -226,79 +226,6 @@ export function filterScopedOutput(method: string, output: unknown, view: ScopeV
     default:
       return data;
   }
-}
-
-/** Refuses an upload by a scoped token that can write no `Attachments` column (it could never use the file). */
-export function requireAttachmentColumn(view: ScopeView): void {
-  for (const table of view.tables()) {
-    if (view.columnInfos(table).some((c) => c.fields.type === 'Attachments' && !c.fields.isFormula)) return;
-  }
-  throw new GatewayError('UNAUTHORIZED', 'upload_attachment: this token may write no Attachments column, so it cannot use an upload');
-}
-
-/**
- * Whether a scoped token may download attachment `id`: only when the id is held by a cell it may read (an
- * `Attachments` column it can see, in a table it can see).
- */
-export async function attachmentReachable(view: ScopeView, backend: DocBackend, id: number): Promise<boolean> {
-  for (const table of view.tables()) {
-    const columns = view.columnInfos(table).filter((c) => c.fields.type === 'Attachments');
-    for (const column of columns) if (await cellsHold(backend, table, column.id, id)) return true;
-  }
-  return false;
-}
-
-/** Attachment ids in the cells written to `Attachments` columns of `table` (`["L", 1, 2]` or `[1, 2]`). */
-function writtenAttachmentIds(view: ScopeView, table: string, records: unknown, flat: boolean): number[] {
-  if (!Array.isArray(records)) return [];
-  const attachmentColumns = new Set(view.columnInfos(table).filter((c) => c.fields.type === 'Attachments').map((c) => c.id));
-  if (attachmentColumns.size === 0) return [];
-  const ids = new Set<number>();
-  for (const record of records) {
-    if (!record || typeof record !== 'object') continue;
-    const cells = [flat ? record : (record as Record<string, unknown>).fields, flat ? undefined : (record as Record<string, unknown>).require];
-    for (const fields of cells) {
-      if (!fields || typeof fields !== 'object') continue;
-      for (const [column, value] of Object.entries(fields)) {
-        if (!attachmentColumns.has(column) || !Array.isArray(value)) continue;
-        for (const item of value) if (typeof item === 'number') ids.add(item);
-      }
-    }
-  }
-  return [...ids];
-}
-
-/**
- * Refuses writing into an `Attachments` cell an attachment that a cell the token cannot read holds:
- * otherwise a scoped token could copy a hidden attachment into a visible cell and download it.
- */
-async function requireAttachmentsNotHidden(view: ScopeView, backend: DocBackend, table: string, records: unknown, flat: boolean): Promise<void> {
-  const ids = writtenAttachmentIds(view, table, records, flat);
-  if (ids.length === 0) return;
-  for (const other of (await backend.listTables()).map((t) => t.id)) {
-    const hidden = (await backend.listColumns(other)).filter((c) => c.fields.type === 'Attachments' && !view.hasColumn(other, c.id));
-    for (const column of hidden) {
-      for (const id of ids) {
-        if (await cellsHold(backend, other, column.id, id)) {
-          throw new GatewayError('UNAUTHORIZED', `records: attachment ${id} is held by a cell outside this token's scope; upload the file again instead`);
-        }
-      }
-    }
-  }
-}
-
-/** True when some cell of `table.column` (an Attachments column) holds attachment `id`. */
-async function cellsHold(backend: DocBackend, table: string, column: string, id: number): Promise<boolean> {
-  const cell = `${quoteId(table)}.${quoteId(column)}`;
-  // Cells hold Grist's list encoding as JSON text (`["L", 1, 2]` or `[1, 2]`); anything else holds no attachment.
-  const q = `SELECT 1 AS hit FROM ${quoteId(table)} WHERE EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(${cell}) THEN ${cell} ELSE '[]' END) WHERE value = ?) LIMIT 1`;
-  const result = await backend.sql(q, { args: [id] });
-  return result.records.length > 0;
-}
-
-/** A SQLite identifier in double quotes. */
-function quoteId(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /** Methods that need a table held with `"*"`. */

@@ -5,7 +5,8 @@
 import type { Permission } from '@grist-gateway/shared';
 import type { Context as HonoContext } from 'hono';
 import { bearerToken, contextFromBearer, type GatewayServices, type Grant } from '../context.js';
-import { attachmentReachable, buildScopeView, requireAttachmentColumn } from '../auth/scope-guard.js';
+import { attachmentReachable, requireAttachmentColumn } from '../auth/scope-attachments.js';
+import { buildScopeView } from '../auth/scope-guard.js';
 import { GatewayError } from '../errors.js';
 import { readBodyLimited } from './body.js';
 import { errorResponse } from './proxy.js';
