@@ -46,12 +46,13 @@ export async function runServe(flags: ServeFlags, env: NodeJS.ProcessEnv = proce
     ...(gristApi ? { backendFactory: gristApi.backendFactory, app: { mount: (app) => gristApi.mount(app) } } : {}),
   });
   if (demoToken !== undefined) await seedDemoDocument(gateway.services.backends.get('demo'));
-  for (const warning of await scopeWarnings(gateway.services.agents.list(), gateway.services.backends)) logger.warn(warning);
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: gateway.app.fetch, port, hostname: host }, () => resolve(s));
     s.once('error', reject);
   });
+  // Scope names are checked against the documents in the background, so a slow Grist server never delays start-up.
+  void scopeWarnings(gateway.services.agents.list(), gateway.services.backends).then((warnings) => warnings.forEach((w) => logger.warn(w)), () => {});
   const actualPort = (server.address() as AddressInfo).port;
   const urlHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   const localUrl = `http://${urlHost}:${actualPort}`;
