@@ -18,9 +18,10 @@
  *   instructions are refused, so a new SQLite feature is refused until it is understood.
  * Views need nothing special: they are compiled into reads of their base tables.
  *
- * Known limit: the plan is compiled here, a moment before the runner's child process compiles it again; a
- * schema change in between could change it. The gateway itself serialises schema changes of a document,
- * and the refusal of `sqlite_stat4` documents (see below) keeps plans independent of argument values.
+ * Known limit: the plan is compiled here, a moment before the runner's child process compiles the same text
+ * again; a schema change by another caller in between (a column dropped and re-added at the same position,
+ * say) could make the two differ. Documents with `sqlite_stat4` are refused (see below) so that plans do not
+ * depend on argument values.
  */
 import type Database from 'better-sqlite3';
 import type { SqlReads } from '../backend/types.js';
