@@ -8,6 +8,7 @@
  */
 import type { Permission } from '@grist-gateway/shared';
 import type { Agent, AgentRegistry, SessionManager } from './auth/index.js';
+import type { ScopeLayers } from './auth/scopes.js';
 import { SESSION_TOKEN_PREFIX } from './auth/tokens.js';
 import type { DocBackend } from './backend/types.js';
 import type { Logger } from './log.js';
@@ -59,6 +60,8 @@ export interface Grant {
   principal: string;
   /** How the grant was obtained. */
   via: 'session' | 'agent';
+  /** Table/column scopes the grant is limited by (all must allow); absent = every table of the document. */
+  tables?: ScopeLayers;
 }
 
 /**
@@ -104,7 +107,8 @@ export function createContextInner(options: {
 export function agentGrant(agent: Agent, document: string): Grant | null {
   const permissions = agent.permissionsFor(document);
   if (permissions.length === 0) return null;
-  return { document, permissions: new Set(permissions), principal: agent.name, via: 'agent' };
+  const tables = agent.tablesFor(document);
+  return { document, permissions: new Set(permissions), principal: agent.name, via: 'agent', ...(tables ? { tables: [tables] } : {}) };
 }
 
 /** Extracts the token of an `Authorization: Bearer <token>` header value. */
@@ -135,6 +139,7 @@ export async function contextFromBearer(services: GatewayServices, token: string
       permissions: new Set(session.permissions),
       principal: session.agentName,
       via: 'session',
+      ...(session.tables ? { tables: session.tables } : {}),
     };
     return createContextInner({ services, entry, grant });
   }

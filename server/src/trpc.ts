@@ -11,6 +11,7 @@
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
 import type { MethodDefinition, MethodPermission } from '@grist-gateway/shared';
+import { buildScopeView, checkScopedCall, filterScopedOutput } from './auth/scope-guard.js';
 import { agentGrant, type Context, type Grant } from './context.js';
 import { GatewayError, toGatewayError, toTrpcError } from './errors.js';
 import { documentArgument, recordCall, rowsOf } from './observability/calls.js';
@@ -134,6 +135,8 @@ export const documentProcedure = loggedProcedure.use(async ({ ctx, meta, next, g
  */
 async function withValidNames(error: GatewayError, ctx: Context, grant: Grant, table: string | undefined): Promise<GatewayError> {
   if (error.code !== 'NOT_FOUND' || error.details?.valid || /row id|Attachment/.test(error.message)) return error;
+  // A token limited to some tables gets its (filtered) lists from the scope guard in dataMethod, never these.
+  if (grant.tables?.length) return error;
   try {
     const backend = ctx.services.backends.get(grant.document);
     if (/^Table not found/.test(error.message) || error.details?.column === undefined && !table) {
@@ -154,11 +157,33 @@ async function withValidNames(error: GatewayError, ctx: Context, grant: Grant, t
   return error;
 }
 
-/** The procedure builder of one data method, with its registry metadata, input and output. */
+/**
+ * The procedure builder of one data method, with its registry metadata, input and output. Calls of a token
+ * limited to some tables and columns go through the scope guard (`auth/scope-guard.ts`) here, once for every
+ * entry point: the parsed input is checked before the method runs, and its answer (and any "not found"
+ * error) is filtered to what the token may see.
+ */
 export function dataMethod<D extends MethodDefinition>(def: D) {
   return documentProcedure
     .meta({ method: def.name, permission: def.permission })
     .input(def.input as D['input'])
+    .use(async ({ ctx, meta, input, next }) => {
+      const layers = ctx.grant.tables;
+      if (!layers || layers.length === 0) return next();
+      const method = meta?.method ?? '';
+      const backend = ctx.services.backends.get(ctx.grant.document);
+      const view = await buildScopeView(layers, backend);
+      await checkScopedCall(method, input, view, ctx.grant.permissions, backend);
+      const result = await next();
+      if (result.ok) return { ...result, data: filterScopedOutput(method, result.data, view, input) };
+      const error = toGatewayError(result.error);
+      if (error.code !== 'NOT_FOUND' || error.details?.valid) return result;
+      // Never let the generic "not found" helper list the whole document to a scoped token.
+      const table = typeof (input as { table?: unknown }).table === 'string' ? (input as { table: string }).table : undefined;
+      const mayList = ctx.grant.permissions.has('read') || ctx.grant.permissions.has('schema');
+      const valid = !mayList ? [] : table !== undefined && view.hasTable(table) ? view.columns(table) : view.tables();
+      throw toTrpcError(new GatewayError('NOT_FOUND', error.message, { ...error.details, valid }, error.cause));
+    })
     .output(def.output as D['output']);
 }
 

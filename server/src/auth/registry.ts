@@ -6,6 +6,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { AgentConfig } from '../config/types.js';
 import type { Permission } from './permissions.js';
 import { sortPermissions } from './permissions.js';
+import type { TableScope } from './scopes.js';
 import { SESSION_TOKEN_PREFIX, sha256Bytes } from './tokens.js';
 
 /** An authenticated agent and what it may do on each document of its scope. */
@@ -18,6 +19,8 @@ export interface Agent {
   can(document: string, permission: Permission): boolean;
   /** The agent's permissions on `document` in canonical order (read, write, schema); empty outside scope. */
   permissionsFor(document: string): Permission[];
+  /** The agent's table/column scope on `document`; undefined = every table (or outside its scope). */
+  tablesFor(document: string): TableScope | undefined;
 }
 
 /** Builds the immutable {@link Agent} view of one config entry (copies the scopes). */
@@ -29,6 +32,7 @@ function makeAgent(config: AgentConfig): Agent {
     scopes: scopes as ReadonlyMap<string, ReadonlySet<Permission>>,
     can: (document: string, permission: Permission) => scopes.get(document)?.has(permission) === true,
     permissionsFor: (document: string) => sortPermissions(scopes.get(document) ?? []),
+    tablesFor: (document: string) => config.tables?.get(document),
   });
 }
 

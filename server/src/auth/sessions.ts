@@ -11,6 +11,7 @@ import type { Permission } from './permissions.js';
 import { PERMISSIONS, isPermission, sortPermissions } from './permissions.js';
 import { SessionStoreUnavailableError } from './stores/errors.js';
 import type { SessionStore, StoreHealth } from './stores/types.js';
+import { sessionScopeLayers, type ScopeLayers, type TableScope } from './scopes.js';
 import { SESSION_TOKEN_PREFIX, randomToken, sha256Hex, tokenHint } from './tokens.js';
 
 /** Default session lifetime in seconds. */
@@ -36,6 +37,8 @@ export interface Session {
   readonly permissions: readonly Permission[];
   /** Name of the agent that minted it. */
   readonly agentName: string;
+  /** Table/column scopes the session is limited by (the agent's, then the requested one); absent = every table. */
+  readonly tables?: ScopeLayers;
   /** When it was minted. */
   readonly createdAt: Date;
   /** When it stops being accepted. */
@@ -50,6 +53,8 @@ export interface MintedSession {
   document: string;
   /** Granted permissions, canonical order. */
   permissions: Permission[];
+  /** The token's table/column scope (the requested one, else the agent's); absent = every table. */
+  tables?: TableScope;
   /** Expiry time. */
   expiresAt: Date;
 }
@@ -62,6 +67,8 @@ export interface SessionRequest {
   permissions: readonly Permission[];
   /** Lifetime in whole seconds, 1..3600 (default 300). */
   ttlSeconds?: number;
+  /** Table/column scope, within the agent's own on the document (default: the agent's own). */
+  tables?: TableScope;
 }
 
 /** Live session tokens one agent may hold when the config does not say (`sessions.max_per_agent`). */
@@ -154,11 +161,20 @@ export class SessionManager {
       );
     }
 
+    const scoped = sessionScopeLayers(agent.tablesFor(document), request.tables);
+
     this.#maybeSweep();
     const now = this.#now();
     const token = randomToken(SESSION_TOKEN_PREFIX);
     const expiresAt = new Date(now + ttlSeconds * 1000);
-    const session: Session = { document, permissions: [...permissions], agentName: agent.name, createdAt: new Date(now), expiresAt };
+    const session: Session = {
+      document,
+      permissions: [...permissions],
+      agentName: agent.name,
+      ...(scoped ? { tables: scoped.layers } : {}),
+      createdAt: new Date(now),
+      expiresAt,
+    };
     const added = await this.#watch(this.#store.add(
       sha256Hex(token),
       { agentName: agent.name, expiresAt: expiresAt.getTime(), record: JSON.stringify(session) },
@@ -171,7 +187,7 @@ export class SessionManager {
           'sessions.max_per_agent in the config): revoke tokens it no longer needs (revoke_session_token) or wait for them to expire',
       );
     }
-    return { token, document, permissions: [...permissions], expiresAt: new Date(expiresAt) };
+    return { token, document, permissions: [...permissions], ...(scoped ? { tables: scoped.own } : {}), expiresAt: new Date(expiresAt) };
   }
 
   /**

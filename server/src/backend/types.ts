@@ -158,6 +158,12 @@ export interface SqlResult {
   records: { fields: Record<string, unknown> }[];
 }
 
+/**
+ * What a read-only SQL statement reads, found without running it: the tables (by id) and, per table, the
+ * columns; or why that cannot be told.
+ */
+export type SqlReads = { ok: true; tables: ReadonlyMap<string, ReadonlySet<string>> } | { ok: false; why: string };
+
 /** Metadata of one attachment, as `GET /attachments/{id}` returns it. */
 export interface AttachmentMetadata {
   fileName: string;
@@ -201,6 +207,11 @@ export interface DocBackend {
   iterateRecords(tableId: string, options?: GetRecordsOptions): AsyncIterable<GristRecord[]>;
   /** `POST /sql`: exactly one read-only SELECT (WITH allowed). */
   sql(query: string, options?: SqlOptions): Promise<SqlResult>;
+  /**
+   * Optional: the tables and columns `query` would read (used to allow `sql_query` to table-scoped tokens).
+   * Backends that cannot prove it leave it out, and scoped tokens are then refused.
+   */
+  sqlReads?(query: string): Promise<SqlReads>;
 
   /** `POST /records`: returns the new row ids in request order. */
   addRecords(tableId: string, records: { fields?: Fields }[], options?: WriteOptions): Promise<number[]>;

@@ -15,6 +15,7 @@ import { DEFAULT_CONFIG_FILE, loadConfig, resolveConfigPath, writeDemoConfig } f
 import { ensureEmbeddedFile } from '../backends/pool.js';
 import { seedDemoDocument } from '../demo/seed.js';
 import { createGateway, publicUrlFromEnv } from '../gateway.js';
+import { scopeWarnings } from '../auth/scope-warnings.js';
 import { setupGristApi } from '../grist-api/mount.js';
 import { createLogger } from '../log.js';
 import { packageVersion } from '../version.js';
@@ -78,6 +79,8 @@ export async function runServe(flags: ServeFlags, env: NodeJS.ProcessEnv = proce
     const s = serve({ fetch: gateway.app.fetch, port, hostname: host }, () => resolve(s));
     s.once('error', reject);
   });
+  // Scope names are checked against the documents in the background, so a slow Grist server never delays start-up.
+  void scopeWarnings(gateway.services.agents.list(), gateway.services.backends).then((warnings) => warnings.forEach((w) => logger.warn(w)), () => {});
   const actualPort = (server.address() as AddressInfo).port;
   const urlHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   const localUrl = `http://${urlHost}:${actualPort}`;

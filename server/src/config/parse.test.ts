@@ -347,7 +347,7 @@ describe('parseConfig: validation', () => {
     expect(problems).toEqual([
       'documnets: unknown key (allowed: documents, tokens, grist_api, sessions, public_url, metrics)',
       'documents.sales.hots_header: unknown key (allowed: engine, url, doc_id, api_key, host_header)',
-      'tokens[0].scope[0].perms: unknown key (allowed: document, permissions)',
+      'tokens[0].scope[0].perms: unknown key (allowed: document, permissions, tables)',
       'tokens[0].scopes: unknown key (allowed: token, token_sha256, name, scope)',
       'grist_api.port: unknown key (allowed: api_key, data_dir)',
     ]);

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { Permission } from '../auth/permissions.js';
 import { sortPermissions } from '../auth/permissions.js';
 import { DEFAULT_MAX_SESSIONS_PER_AGENT } from '../auth/sessions.js';
+import { scopeFromMapping, type TableScope } from '../auth/scopes.js';
 import { SESSION_TOKEN_PREFIX, sha256Hex } from '../auth/tokens.js';
 import { substituteEnv } from './env.js';
 import { ConfigError } from './errors.js';
@@ -202,8 +203,12 @@ function parseTokens(
     });
 
     if (!ok || !parsed.success || digest === undefined) return;
-    for (const entry of parsed.data.scope) scopes.set(entry.document, new Set(sortPermissions(entry.permissions)));
-    agents.push({ name: parsed.data.name, tokenSha256: digest, scopes });
+    const tables = new Map<string, TableScope>();
+    for (const entry of parsed.data.scope) {
+      scopes.set(entry.document, new Set(sortPermissions(entry.permissions)));
+      if (entry.tables) tables.set(entry.document, scopeFromMapping(entry.tables));
+    }
+    agents.push({ name: parsed.data.name, tokenSha256: digest, scopes, ...(tables.size > 0 ? { tables } : {}) });
   });
   return agents;
 }

@@ -82,10 +82,26 @@ export const embeddedDocumentSchema = mapping({
   path: text(),
 });
 
+/** The columns of one table in `tables:`: `"*"` or a non-empty list of column ids. */
+const columnSelectionSchema = z.union([z.literal('*'), list(text())], {
+  error: (iss) =>
+    iss.input === undefined || iss.input === null
+      ? 'is empty; give "*" (every column) or a list of column ids'
+      : `must be "*" (every column) or a list of column ids, not ${typeof iss.input === 'string' ? JSON.stringify(iss.input) : describe(iss.input)}`,
+});
+
+/** `tables:` of a scope entry: table id -> columns. Absent = every table of the document. */
+export const tablesSchema = z
+  .record(z.string().min(1, 'a table id must not be empty'), columnSelectionSchema, {
+    error: (iss) => `must be a mapping of table ids to "*" or a list of column ids, not ${describe(iss.input)}`,
+  })
+  .refine((tables) => Object.keys(tables).length > 0, 'must not be empty (leave tables out to allow every table)');
+
 /** One `scope` entry of a token. */
 export const scopeEntrySchema = mapping({
   document: text(),
   permissions: list(permissionSchema),
+  tables: tablesSchema.optional(),
 });
 
 /** One `tokens` entry. Exactly one of token/token_sha256 is enforced in `parse.ts`. */

@@ -1,6 +1,7 @@
 /** The validated, ready-to-use gateway configuration (see `load.ts` for the YAML format). */
 import type { Permission } from '../auth/permissions.js';
 import type { MetricsConfig } from '../observability/config.js';
+import type { TableScope } from '../auth/scopes.js';
 
 /** A document served from a real Grist server over its REST API. */
 export interface GristDocumentConfig {
@@ -37,6 +38,8 @@ export interface AgentConfig {
   tokenSha256: string;
   /** Permissions per document config name. Every set is non-empty. */
   scopes: Map<string, Set<Permission>>;
+  /** Table/column scope per document config name, for documents whose scope entry has `tables:` (others: every table). */
+  tables?: Map<string, TableScope>;
 }
 
 /** `grist_api:`: serve the embedded documents over Grist's REST API. */

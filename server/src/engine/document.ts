@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { GristError, isGristError } from '../backend/errors.js';
 import type {
   AttachmentDownload, AttachmentMetadata, AttachmentUpload, CellValue, ColumnFieldsInput, ColumnInfo, Fields,
-  GetRecordsOptions, GristRecord, NewColumn, NewTable, SqlOptions, SqlResult, TableInfo, UpsertOptions, UpsertRecord,
+  GetRecordsOptions, GristRecord, NewColumn, NewTable, SqlOptions, SqlReads, SqlResult, TableInfo, UpsertOptions, UpsertRecord,
   UpsertResult, WriteOptions,
 } from '../backend/types.js';
 import type { AddRecordsOptions, ApplyResult, EmbeddedDocumentApi, EngineOptions, PutColumnsOptions, TableInfoWithColumns } from './api.js';
@@ -21,6 +21,7 @@ import * as read from './read.js';
 import * as records from './records.js';
 import { checkDocumentFile, configureConnection, createMetadata } from './schema.js';
 import { SqlRunner } from './sql.js';
+import { sqlReads } from './sql-scope.js';
 import { Store } from './store.js';
 import * as tables from './tables.js';
 import { upsertRecords } from './upsert.js';
@@ -149,6 +150,12 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
       yield batch;
       this.check();
     }
+  }
+
+  /** The tables and columns a SQL statement would read (for table-scoped tokens), from its compiled program. */
+  async sqlReads(query: string): Promise<SqlReads> {
+    this.check();
+    return sqlReads(this.db, query);
   }
 
   /** `POST /sql`, run by a separate read-only process. */

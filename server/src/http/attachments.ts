@@ -5,6 +5,8 @@
 import type { Permission } from '@grist-gateway/shared';
 import type { Context as HonoContext } from 'hono';
 import { bearerToken, contextFromBearer, type GatewayServices, type Grant } from '../context.js';
+import { attachmentReachable, requireAttachmentColumn } from '../auth/scope-attachments.js';
+import { buildScopeView } from '../auth/scope-guard.js';
 import { GatewayError } from '../errors.js';
 import { readBodyLimited } from './body.js';
 import { errorResponse } from './proxy.js';
@@ -53,7 +55,9 @@ export function uploadHandler(services: GatewayServices, options: AttachmentOpti
       if (!file || typeof file === 'string') throw new GatewayError('INVALID_REQUEST', 'Missing required field: file');
       const data = new Uint8Array(await file.arrayBuffer());
       const fileName = file.name || 'upload.bin';
-      const [id] = await services.backends.get(grant.document).uploadAttachments([{ fileName, data }]);
+      const backend = services.backends.get(grant.document);
+      if (grant.tables?.length) requireAttachmentColumn(await buildScopeView(grant.tables, backend));
+      const [id] = await backend.uploadAttachments([{ fileName, data }]);
       services.logger.info(
         { entry: 'proxy', principal: grant.principal, document: grant.document, method: 'upload_attachment', bytes: data.byteLength, status: 'ok', durationMs: Math.round(performance.now() - started) },
         'call',
@@ -75,7 +79,12 @@ export function downloadHandler(services: GatewayServices) {
       if (!Number.isSafeInteger(id) || id <= 0) {
         throw new GatewayError('INVALID_REQUEST', `id: expected a positive integer attachment id, got "${idText}"`);
       }
-      const file = await services.backends.get(grant.document).downloadAttachment(id);
+      const backend = services.backends.get(grant.document);
+      // A token limited to some tables reaches only attachments held by cells it may read.
+      if (grant.tables?.length && !(await attachmentReachable(await buildScopeView(grant.tables, backend), backend, id))) {
+        throw new GatewayError('NOT_FOUND', `Attachment not found: ${id}`);
+      }
+      const file = await backend.downloadAttachment(id);
       services.logger.info(
         { entry: 'proxy', principal: grant.principal, document: grant.document, method: 'download_attachment', bytes: file.size, status: 'ok' },
         'call',

@@ -22,6 +22,7 @@ import {
 } from '@grist-gateway/shared';
 import type { Agent } from '../auth/index.js';
 import { createContextInner, type GatewayServices } from '../context.js';
+import { usableWithScope } from '../auth/scope-guard.js';
 import { GatewayError, toGatewayError } from '../errors.js';
 import { createCaller } from '../routers/index.js';
 import { packageVersion } from '../version.js';
@@ -71,18 +72,28 @@ export function toolResult(name: MethodName, data: Record<string, unknown>): Cal
   }
 }
 
-/** Whether the agent holds `permission` on at least one configured document. */
-function canAnywhere(agent: Agent, services: GatewayServices, permission: Permission): boolean {
-  return services.backends.names().some((doc) => agent.permissionsFor(doc).includes(permission));
+/** Whether the agent can use a data method on at least one configured document (permission and table scope). */
+function canAnywhere(agent: Agent, services: GatewayServices, method: string, permission: Permission): boolean {
+  return services.backends
+    .names()
+    .some((doc) => agent.permissionsFor(doc).includes(permission) && usableWithScope(method, agent.tablesFor(doc), () => services.backends.get(doc)));
 }
 
 /** The tools an agent can use, in registry order (agent tools first). */
 export function agentTools(services: GatewayServices, agent: Agent): Tool[] {
   const names: readonly MethodName[] = [...agentMethodNames, ...dataMethodNames];
-  return names.filter((name) => {
-    const permission = methods[name].permission;
-    return permission === 'agent' || canAnywhere(agent, services, permission);
-  }).map(toolFor);
+  // Tell the model up front when some documents show it only some tables and columns.
+  const scoped = services.backends.names().filter((doc) => agent.tablesFor(doc) !== undefined);
+  const scopeNote = scoped.length === 0 ? '' : ` On ${scoped.map((d) => `"${d}"`).join(', ')} only some tables/columns exist for this agent (see list_documents).`;
+  return names
+    .filter((name) => {
+      const permission = methods[name].permission;
+      return permission === 'agent' || canAnywhere(agent, services, name, permission);
+    })
+    .map((name) => {
+      const tool = toolFor(name);
+      return scopeNote && methods[name].permission !== 'agent' ? { ...tool, description: `${tool.description ?? ''}${scopeNote}` } : tool;
+    });
 }
 
 /** Builds the MCP server for one authenticated agent. */

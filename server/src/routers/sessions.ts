@@ -4,6 +4,7 @@
  */
 import { buildProxyDocumentation, methods } from '@grist-gateway/shared';
 import type { GatewayServices } from '../context.js';
+import { scopeFromMapping, scopeToMapping } from '../auth/scopes.js';
 import { agentMethod } from '../trpc.js';
 
 /** Path of the JSON proxy under the gateway's base URL. */
@@ -29,7 +30,10 @@ export const sessionsProcedures = {
     const configured = new Set(ctx.services.backends.names());
     const documents = [...ctx.agent.scopes.keys()]
       .filter((name) => configured.has(name))
-      .map((name) => ({ name, permissions: ctx.agent.permissionsFor(name) }));
+      .map((name) => {
+        const tables = ctx.agent.tablesFor(name);
+        return { name, permissions: ctx.agent.permissionsFor(name), ...(tables ? { tables: scopeToMapping(tables) } : {}) };
+      });
     return { documents };
   }),
 
@@ -38,11 +42,13 @@ export const sessionsProcedures = {
       document: input.document,
       permissions: input.permissions,
       ttlSeconds: input.ttl_seconds,
+      ...(input.tables ? { tables: scopeFromMapping(input.tables) } : {}),
     });
     return {
       token: minted.token,
       document: minted.document,
       permissions: minted.permissions,
+      ...(minted.tables ? { tables: scopeToMapping(minted.tables) } : {}),
       expires_at: minted.expiresAt.toISOString(),
       proxy_url: proxyUrl(ctx.services),
     };

@@ -34,13 +34,16 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-/** Starts a gateway with documents `main` and `other` (embedded) and the agents of {@link tokens}. */
-export async function startTestGateway(options: GatewayOptions = {}): Promise<TestGateway> {
+/**
+ * Starts a gateway with documents `main` and `other` (embedded) and the agents of {@link tokens}, or with
+ * the given config text (relative paths resolve against a fresh temp folder).
+ */
+export async function startTestGateway(options: GatewayOptions = {}, configYaml?: string): Promise<TestGateway> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gg-test-'));
   const configPath = path.join(dir, 'grist-gateway.yaml');
   fs.writeFileSync(
     configPath,
-    `documents:
+    configYaml ?? `documents:
   main:
     engine: embedded
     path: ./data/main.grist

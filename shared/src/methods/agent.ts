@@ -10,6 +10,17 @@ import { proxyDocumentation } from '../proxy-docs-schema.js';
 /** A document permission as a request or result field. */
 const permissionField = z.enum(permissions).describe('read (data), write (records) or schema (tables, columns).');
 
+/**
+ * A table/column scope: table id -> "*" (every column) or a list of column ids. Hidden tables and columns
+ * do not exist for a token holding it.
+ */
+export const tablesScope = z
+  .record(
+    z.string().min(1),
+    z.union([z.literal('*'), z.array(z.string().min(1)).min(1)]).describe('"*" for every column, or a list of column ids.'),
+  )
+  .describe('Tables the token may use: {"Orders": "*", "Customers": ["Name", "City"]}.');
+
 /** Shortest and longest lifetime of a session token, in seconds. */
 export const SESSION_TTL = { min: 1, max: 3600, default: 300 } as const;
 
@@ -27,6 +38,7 @@ export const listDocuments = defineMethod({
         z.object({
           name: z.string().describe('Document name, used as `document` in other calls.'),
           permissions: z.array(permissionField).describe('What this agent may do with the document.'),
+          tables: tablesScope.optional().describe('Tables and columns this agent may use there (absent: every table).'),
         }),
       )
       .describe('The documents this agent can use.'),
@@ -55,11 +67,15 @@ export const requestSessionToken = defineMethod({
       .max(SESSION_TTL.max)
       .default(SESSION_TTL.default)
       .describe('Lifetime in seconds.'),
+    tables: tablesScope
+      .optional()
+      .describe('Only these tables/columns (within the agent\'s own; default: its own).'),
   }),
   output: z.object({
     token: z.string().describe('The session token: send it as "Authorization: Bearer <token>".'),
     document: z.string().describe('The document the token is bound to.'),
     permissions: z.array(permissionField).describe('The permissions the token grants.'),
+    tables: tablesScope.optional().describe('The tables and columns the token may use (absent: every table).'),
     expires_at: z.string().describe('When the token expires (ISO 8601, UTC).'),
     proxy_url: z.string().describe('URL of the JSON proxy (absolute when the server knows its public URL).'),
   }),
