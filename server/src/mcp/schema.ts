@@ -10,8 +10,8 @@
  *   `{not: {type: "object"}, prefixItems: [{type: "string"}], minItems: 1}`, without the description
  *   repeated at every use (add_records' description explains cell values once);
  * - `maximum: 2^53-1` / `minimum: -(2^53-1)` on integers (JSON cannot carry larger safe integers anyway),
- *   `propertyNames: {type: "string"}` (every JSON key is a string) and `type: "string"` beside an `enum`
- *   of strings are dropped;
+ *   `propertyNames: {type: "string"}` (every JSON key is a string; with `minLength: 1`, dropped as below)
+ *   and `type: "string"` beside an `enum` or `const` of strings are dropped;
  * - `minLength: 1` is dropped: it tells a model nothing (no one means to send an empty name), and the
  *   gateway still refuses an empty string with a message naming the field, as it refuses an unknown name.
  *   Types, required fields, enums, nesting and numeric bounds stay exact.
@@ -82,7 +82,7 @@ export function compactSchema(node: unknown): unknown {
   let out: JsonSchema = {};
   for (const [key, value] of Object.entries(node)) {
     if (key === '$schema') continue;
-    if (key === 'propertyNames' && isObject(value) && value.type === 'string' && Object.keys(value).length === 1) continue;
+    if (key === 'propertyNames' && isObject(value) && value.type === 'string' && Object.keys(value).every((k) => k === 'type' || (k === 'minLength' && value[k] === 1))) continue;
     if ((key === 'maximum' && value === MAX_SAFE) || (key === 'minimum' && value === -MAX_SAFE)) continue;
     if (key === 'minLength' && value === 1) continue;
     // For an integer, `exclusiveMinimum: 0` is `minimum: 1`, said shorter.
@@ -109,6 +109,7 @@ export function compactSchema(node: unknown): unknown {
     out = { not: { type: 'object' }, ...rest };
   }
   if (out.type === 'string' && Array.isArray(out.enum) && out.enum.every((v) => typeof v === 'string')) delete out.type;
+  if (out.type === 'string' && typeof out.const === 'string') delete out.type;
   return out;
 }
 

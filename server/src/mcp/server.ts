@@ -84,7 +84,7 @@ export function agentTools(services: GatewayServices, agent: Agent): Tool[] {
   const names: readonly MethodName[] = [...agentMethodNames, ...dataMethodNames];
   // Tell the model up front when some documents show it only some tables and columns.
   const scoped = services.backends.names().filter((doc) => agent.tablesFor(doc) !== undefined);
-  const scopeNote = scoped.length === 0 ? '' : ` On ${scoped.map((d) => `"${d}"`).join(', ')} only some tables/columns exist for this agent (see list_documents).`;
+  const scopeNote = scoped.length === 0 ? '' : ` On ${scoped.map((d) => `"${d}"`).join(', ')} only some tables and columns exist for this agent (see list_documents).`;
   return names
     .filter((name) => {
       const permission = methods[name].permission;

@@ -30,7 +30,7 @@ export const listDocuments = defineMethod({
   permission: 'agent',
   title: 'List documents',
   summary: 'List the documents this agent can use, with its permissions on each.',
-  description: 'Lists your documents and your permissions on each.',
+  description: 'Lists your documents and permissions.',
   input: z.object({}),
   output: z.object({
     documents: z
@@ -55,8 +55,8 @@ export const requestSessionToken = defineMethod({
   title: 'Request session token',
   summary: 'Get a short-lived token that lets a script use one document through the JSON proxy.',
   description:
-    'For bulk work: a short-lived token for a script that uses one document through the JSON proxy ' +
-    '(see get_proxy_documentation). Returns {token, expires_at, proxy_url, ...}. Example: ' +
+    'For bulk work: a short-lived token for a script using one document via the JSON proxy ' +
+    '(see get_proxy_documentation). Returns {token, proxy_url, ...}. Example: ' +
     '{"document":"sales","permissions":["read"]}',
   input: z.object({
     document: z.string().min(1).describe('Document name.'),
@@ -69,7 +69,7 @@ export const requestSessionToken = defineMethod({
       .describe('Lifetime in seconds.'),
     tables: tablesScope
       .optional()
-      .describe('Only these tables/columns (within the agent\'s own; default: its own).'),
+      .describe('Narrower table/column scope (default: yours).'),
   }),
   output: z.object({
     token: z.string().describe('The session token: send it as "Authorization: Bearer <token>".'),
@@ -115,7 +115,7 @@ export const getProxyDocumentation = defineMethod({
   title: 'Get proxy documentation',
   summary: 'Documentation of the JSON proxy: endpoints, methods, fields, errors, example scripts.',
   description:
-    'How a script calls the JSON proxy: endpoint, methods, errors, Python and TypeScript examples.',
+    'How scripts call the JSON proxy, with Python and TypeScript examples.',
   input: z.object({}),
   output: proxyDocumentation,
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },

@@ -31,7 +31,7 @@ export const describeTable = defineMethod({
   title: 'Describe table',
   summary: 'Describe the columns of a table (id, type, label, formula, options).',
   description:
-    'Lists a table\'s columns: ids, types, labels, formulas, options; formula columns are read-only.',
+    'A table\'s columns: id, type, label, formula (Python, as in Grist; read-only), options.',
   input: z.object({
     document: documentField,
     table: tableField,
