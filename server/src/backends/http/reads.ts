@@ -1,135 +1,199 @@
 /**
- * Record reads over Grist's REST API, including keyset paging (`afterId`), which Grist lacks.
+ * Record reads over Grist's REST API, including keyset paging, which Grist lacks.
  *
- * `afterId` is built from two requests per page: `POST /sql` finds the next ids
- * (`SELECT id FROM "T" WHERE id > ? ORDER BY id LIMIT ?`, cheap on SQLite's rowid), then
- * `POST /records/list` fetches exactly those rows, with the caller's filter merged in. With a filter a page
- * may therefore hold fewer rows than `limit` even though more matching rows follow: callers page on until
- * a page comes back empty, or use `iterateRecords`, which handles this.
+ * Where the document allows `POST /sql` (see `capabilities.ts`), a page (`afterId`, or a sorted page after
+ * a position) is one statement: filter, keyset position, Grist's order and limit in SQL
+ * (`sql-pages.ts`), its rows decoded into the records shape from cached column types (`sql-cells.ts`),
+ * exactly as `GET /records` would encode them. That is one request per page, O(page) on Grist's side.
+ *
+ * Where `/sql` is refused (an access rule hides something from the API key's user: Grist then refuses
+ * `/sql` with 403), or where SQL cannot reproduce Grist's answer exactly (a sort flag, text outside
+ * printable ASCII in a sort column, ...), pages come from `GET /records`: an id page of an unfiltered
+ * table first tries the next `limit` ids (one request when ids are dense), else the table (filtered by
+ * Grist) is read and the page cut out here. Sorted pages then return undefined and the router reads the
+ * sorted table once per page (bounded by the table; documented in the README).
  */
 import { GristError } from '../../backend/errors.js';
-import type { CellValue, GetRecordsOptions, GristRecord } from '../../backend/types.js';
+import type { CellValue, GetRecordsOptions, GristRecord, SortedPage, SortPosition } from '../../backend/types.js';
+import { parseSort } from '../../engine/sort.js';
+import { isAccessRefusal, isMissingRoute, type DocCapabilities } from './capabilities.js';
 import { seg, type GristClient } from './client.js';
-import { isObject, listAt } from './shapes.js';
+import type { ColumnTypes } from './column-types.js';
+import { isObject, listAt, malformed } from './shapes.js';
+import { decodeRow, UndecodableCell } from './sql-cells.js';
+import { buildPageSql, type PageQuery } from './sql-pages.js';
 
 /** Rows per page of `iterateRecords`. */
 export const PAGE_SIZE = 5000;
 
-/** Ids per `records/list` request (about 30 KB of JSON). */
-const IDS_PER_REQUEST = 5000;
-
-/** Ids per `GET /records` when the filter must go in the URL (about 6 KB; servers cap headers at 16 KB). */
-const IDS_PER_URL = 800;
-
 /** Above this many characters of filter JSON the read goes through `POST /records/list` (URL limits). */
 const MAX_FILTER_IN_URL = 2000;
 
+/** Ids per guessed dense page through `GET` (URL length; servers cap headers at 16 KB). */
+const IDS_PER_URL = 800;
+
 /** Reads records of one table. */
 export class RecordReader {
-  /** Set once the server turned out to lack `POST /records/list`. */
-  #noList = false;
+  constructor(
+    private readonly client: GristClient,
+    private readonly caps: DocCapabilities,
+    private readonly columns: ColumnTypes,
+  ) {}
 
-  constructor(private readonly client: GristClient) {}
-
-  /** `GET /records` (or `POST /records/list` for big filters); `afterId` as described above. */
+  /** `GET /records` (or `POST /records/list` for big filters); `afterId` pages as described above. */
   async get(tableId: string, options: GetRecordsOptions = {}): Promise<GristRecord[]> {
     if (options.afterId === undefined) return this.#plain(tableId, options);
     const limit = options.limit ?? 0;
-    const ids = await this.idsAfter(tableId, options.afterId, limit > 0 ? limit : undefined);
-    const records = await this.byIds(tableId, ids, options);
-    return limit < 0 ? records.slice(0, Math.max(0, records.length + limit)) : records;
+    if (limit >= 0 && options.sort === undefined) {
+      const page = await this.#sqlPage(
+        { table: tableId, filter: options.filter, after: { id: options.afterId }, limit: limit > 0 ? limit : -1 },
+        options.hidden === true,
+      );
+      if (page) return page.records;
+    }
+    return this.#afterIdWithoutSql(tableId, options);
   }
 
   /**
-   * Pages through the table in id order, `PAGE_SIZE` ids per step, never holding more than one page.
-   * With `sort` (or a negative limit) the order is not id order, so the result is read whole and sliced.
+   * One page in a sort order, strictly after `after`, through `/sql`; undefined when this document or
+   * query cannot be paged that way (the caller then sorts the whole read).
+   */
+  async sortedPage(
+    tableId: string,
+    query: { filter?: Record<string, CellValue[]> | undefined; sort: string; after?: SortPosition | undefined; limit: number },
+  ): Promise<SortedPage | undefined> {
+    return this.#sqlPage({ table: tableId, ...query }, false);
+  }
+
+  /**
+   * Pages through the table, never holding more than one page when `/sql` is available; otherwise the
+   * table is read once (one request) and handed out in pages.
    */
   async *iterate(tableId: string, options: GetRecordsOptions = {}, pageSize = PAGE_SIZE): AsyncGenerator<GristRecord[]> {
     const limit = options.limit ?? 0;
-    if (options.sort !== undefined || limit < 0) {
-      const all = await this.get(tableId, options);
-      for (let i = 0; i < all.length; i += pageSize) yield all.slice(i, i + pageSize);
-      return;
-    }
-    let after = options.afterId ?? 0;
     let remaining = limit > 0 ? limit : Number.POSITIVE_INFINITY;
-    const filtered = options.filter !== undefined && Object.keys(options.filter).length > 0;
-    // Row ids are usually dense. Without a filter, a page can then skip `/sql` and ask for the next
-    // `step` ids directly; a page with a gap (or a filter) goes back to asking `/sql` for the ids.
-    let dense = false;
-    while (remaining > 0) {
-      // Without a filter every id found is a row returned, so never scan past the limit.
-      const step = filtered ? pageSize : Math.min(pageSize, remaining);
-      let ids: number[];
-      if (dense) {
-        ids = Array.from({ length: step }, (_, i) => after + 1 + i);
-      } else {
-        ids = await this.idsAfter(tableId, after, step);
-        if (ids.length === 0) return;
-      }
-      let records = await this.byIds(tableId, ids, options);
-      const first = ids[0] ?? after;
-      const last = ids[ids.length - 1] ?? after;
-      // An /sql answer shorter than asked is the end of the table; a dense page that had a gap hands over
-      // to /sql, which finds the next rows (or the end).
-      const end = !dense && ids.length < step;
-      dense = dense ? records.length === step : !filtered && ids.length === step && last - first + 1 === step;
+    const sort = sortParam(options.sort);
+    let after: SortPosition | undefined = sort === undefined ? { id: options.afterId ?? 0 } : undefined;
+    const viaSql = limit >= 0 && (sort === undefined || options.afterId === undefined);
+    while (viaSql && remaining > 0) {
+      const step = Math.min(pageSize, remaining);
+      const page = await this.#sqlPage({ table: tableId, filter: options.filter, sort, after, limit: step }, options.hidden === true);
+      if (!page) break; // not possible here (any more): finish from the whole read below
+      if (page.records.length > 0) yield page.records;
+      remaining -= page.records.length;
+      const last = page.positions.at(-1);
+      if (page.records.length < step || !last) return;
       after = last;
-      if (records.length > remaining) records = records.slice(0, remaining);
-      remaining -= records.length;
-      if (records.length > 0) yield records;
-      if (end) return;
     }
+    if (remaining <= 0) return;
+    let rows = await this.get(tableId, { ...options, afterId: undefined, limit: sort === undefined && limit > 0 ? undefined : options.limit });
+    if (sort === undefined) {
+      const from = after?.id ?? options.afterId;
+      if (from !== undefined) rows = rows.filter((r) => r.id > from);
+    } else if (after) {
+      const index = rows.findIndex((r) => r.id === after?.id);
+      rows = rows.slice(index + 1);
+    }
+    if (rows.length > remaining) rows = rows.slice(0, remaining);
+    for (let i = 0; i < rows.length; i += pageSize) yield rows.slice(i, i + pageSize);
   }
 
-  /** Ids of the rows after `afterId`, ascending, at most `limit` (all when undefined). */
-  async idsAfter(tableId: string, afterId: number, limit?: number): Promise<number[]> {
-    const quoted = `"${tableId.replace(/"/g, '""')}"`;
-    const sql = `SELECT id FROM ${quoted} WHERE id > ? ORDER BY id${limit === undefined ? '' : ' LIMIT ?'}`;
-    const args: number[] = limit === undefined ? [afterId] : [afterId, limit];
+  /** Tells the reader a table's schema changed (drops cached column types). */
+  schemaChanged(tableId?: string): void {
+    this.columns.invalidate(tableId);
+  }
+
+  /** One page through `/sql`, or undefined when not possible (see the module comment). */
+  async #sqlPage(query: PageQuery, hidden: boolean, retried = false): Promise<SortedPage | undefined> {
+    if (!this.caps.has('sql')) return undefined;
+    const columns = await this.columns.get(query.table);
+    const built = buildPageSql(query, columns);
+    if (!built) return undefined;
     let answer: unknown;
     try {
-      answer = await this.client.json({ method: 'POST', path: '/sql', jsonText: JSON.stringify({ sql, args }) });
+      answer = await this.client.json({ method: 'POST', path: '/sql', jsonText: JSON.stringify({ sql: built.sql, args: built.args }) });
     } catch (err) {
-      // Report an unknown table as the records endpoint would, not as a SQL error.
-      if (err instanceof GristError && err.status === 400 && /no such table/i.test(err.message)) {
-        throw new GristError(404, `Table not found "${tableId}"`, undefined, { kind: 'table', table: tableId });
+      if (isAccessRefusal(err)) {
+        this.caps.lacks('sql', (err as GristError).message);
+        return undefined;
+      }
+      if (err instanceof GristError && err.status === 400) {
+        if (/no such table/i.test(err.message)) {
+          this.columns.invalidate(query.table);
+          throw new GristError(404, `Table not found "${query.table}"`, undefined, { kind: 'table', table: query.table });
+        }
+        // A column renamed meanwhile, a statement over the time limit: the records endpoints still answer.
+        this.columns.invalidate(query.table);
+        return undefined;
       }
       throw err;
     }
-    return listAt(answer, 'records', 'POST /sql').map((row) => {
-      const id = isObject(row) && isObject(row['fields']) ? row['fields']['id'] : undefined;
-      if (typeof id !== 'number') throw new GristError(502, 'unexpected answer from Grist for POST /sql: a row without a numeric id');
-      return id;
+    const rows = listAt(answer, 'records', 'POST /sql').map((row) => {
+      if (!isObject(row) || !isObject(row['fields'])) throw malformed('POST /sql', 'records with fields');
+      return row['fields'];
     });
+    const known = new Set(columns.map((c) => c.id));
+    const keys = query.sort === undefined ? [] : parseSort(query.sort);
+    const records: GristRecord[] = [];
+    const positions: SortPosition[] = [];
+    try {
+      for (const row of rows) {
+        if (built.guarded) {
+          if (row['__gg_unsafe'] !== 0) return undefined;
+          if (row['id'] === null || row['id'] === undefined) continue; // the one row of an empty page
+          delete row['__gg_unsafe'];
+          delete row['__gg_n'];
+        }
+        if (!sameColumns(row, known)) {
+          // Someone changed the table's columns: reload the types once, then decode.
+          this.columns.invalidate(query.table);
+          return retried ? undefined : this.#sqlPage(query, hidden, true);
+        }
+        const record = decodeRow(row, columns, hidden);
+        const manualSort = row['manualSort'];
+        records.push(record);
+        positions.push({
+          id: record.id,
+          values: keys.map((k): CellValue => {
+            if (k.col === 'id') return record.id;
+            if (k.col === 'manualSort') return typeof manualSort === 'number' ? manualSort : null;
+            return record.fields[String(k.col)] ?? null;
+          }),
+          manualSort: typeof manualSort === 'number' ? manualSort : null,
+        });
+      }
+    } catch (err) {
+      if (err instanceof UndecodableCell) return undefined;
+      throw err;
+    }
+    return { records, positions };
   }
 
-  /**
-   * The rows with these ids (ascending) that also match the caller's filter, in batches of ids: 5000 per
-   * `POST /records/list`, or 800 per `GET` (URL length) on a Grist without `records/list`.
-   */
-  async byIds(tableId: string, ids: number[], options: GetRecordsOptions): Promise<GristRecord[]> {
-    const wanted = options.filter?.['id'];
-    if (wanted) {
-      const allowed = new Set(wanted);
-      ids = ids.filter((id) => allowed.has(id));
+  /** An `afterId` page without `/sql`: a guessed dense id range, else the table read once and cut here. */
+  async #afterIdWithoutSql(tableId: string, options: GetRecordsOptions): Promise<GristRecord[]> {
+    const after = options.afterId ?? 0;
+    const limit = options.limit ?? 0;
+    const { afterId: _afterId, limit: _limit, ...rest } = options;
+    const filtered = options.filter !== undefined && Object.keys(options.filter).length > 0;
+    if (!filtered && limit > 0 && options.sort === undefined && (limit <= IDS_PER_URL || this.caps.has('recordsList'))) {
+      const ids = Array.from({ length: limit }, (_, i) => after + 1 + i);
+      try {
+        const page = await this.#plain(tableId, { ...rest, filter: { id: ids } });
+        if (page.length === limit) return page;
+      } catch {
+        // A guess only (e.g. a URL too long for an old server): the whole read below answers properly.
+      }
     }
-    const out: GristRecord[] = [];
-    for (let i = 0; i < ids.length; ) {
-      const size = this.#noList ? IDS_PER_URL : IDS_PER_REQUEST;
-      const filter: Record<string, CellValue[]> = { ...options.filter, id: ids.slice(i, i + size) };
-      const query = { filter, sort: options.sort, hidden: options.hidden };
-      const page = this.#noList ? await this.#get(tableId, query) : await this.#list(tableId, query);
-      if (page === undefined) continue; // records/list is missing: redo this batch in URL-sized pieces
-      for (const record of page) out.push(record);
-      i += size;
-    }
-    return out;
+    let rows = (await this.#plain(tableId, rest)).filter((r) => r.id > after);
+    if (options.sort === undefined) rows.sort((a, b) => a.id - b.id);
+    if (limit > 0) rows = rows.slice(0, limit);
+    else if (limit < 0) rows = rows.slice(0, Math.max(0, rows.length + limit));
+    return rows;
   }
 
   async #plain(tableId: string, options: GetRecordsOptions): Promise<GristRecord[]> {
     const filterJson = options.filter === undefined ? undefined : JSON.stringify(options.filter);
-    if (!this.#noList && filterJson !== undefined && filterJson.length > MAX_FILTER_IN_URL) {
+    if (this.caps.has('recordsList') && filterJson !== undefined && filterJson.length > MAX_FILTER_IN_URL) {
       const records = await this.#list(tableId, options);
       if (records !== undefined) return records;
     }
@@ -153,8 +217,7 @@ export class RecordReader {
 
   /**
    * `POST /records/list`: the same read with its parameters in a JSON body (no URL length limit).
-   * Undefined when this Grist has no such route (older versions answer 404 `not found: ...`); the reader
-   * then remembers to use `GET`.
+   * Undefined when this Grist has no such route (before 1.7.14); the document then uses `GET`.
    */
   async #list(tableId: string, options: GetRecordsOptions): Promise<GristRecord[] | undefined> {
     const body: Record<string, unknown> = {};
@@ -168,14 +231,25 @@ export class RecordReader {
     try {
       answer = await this.client.json({ method: 'POST', path, jsonText: JSON.stringify(body) });
     } catch (err) {
-      if (err instanceof GristError && err.status === 404 && err.message.startsWith('not found:')) {
-        this.#noList = true;
+      if (isMissingRoute(err)) {
+        this.caps.lacks('recordsList', (err as GristError).message);
         return undefined;
       }
       throw err;
     }
     return listAt(answer, 'records', `POST ${path}`) as GristRecord[];
   }
+}
+
+/** `true` when a `/sql` row has exactly the cached columns (plus `id`). */
+function sameColumns(row: Record<string, unknown>, known: ReadonlySet<string>): boolean {
+  let count = 0;
+  for (const key of Object.keys(row)) {
+    if (key === 'id') continue;
+    if (!known.has(key)) return false;
+    count += 1;
+  }
+  return count === known.size;
 }
 
 /** Grist's `sort` parameter: comma-separated keys. */
