@@ -10,7 +10,7 @@
  */
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
-import type { MethodDefinition, MethodPermission } from '@grist-gateway/shared';
+import { withFastInput, type MethodDefinition, type MethodPermission } from '@grist-gateway/shared';
 import { agentGrant, type Context, type Grant } from './context.js';
 import { GatewayError, toGatewayError, toTrpcError } from './errors.js';
 
@@ -174,11 +174,14 @@ async function withValidNames(error: GatewayError, ctx: Context, grant: Grant, t
   return error;
 }
 
-/** The procedure builder of one data method, with its registry metadata, input and output. */
+/**
+ * The procedure builder of one data method, with its registry metadata, input and output. Bulk record
+ * inputs are checked by a compiled fast path first (`withFastInput`), zod still gives every error message.
+ */
 export function dataMethod<D extends MethodDefinition>(def: D) {
   return documentProcedure
     .meta({ method: def.name, permission: def.permission })
-    .input(def.input as D['input'])
+    .input(withFastInput(def.name, def.input as D['input']))
     .output(def.output as D['output']);
 }
 

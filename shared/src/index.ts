@@ -37,3 +37,4 @@ export { buildProxyDocumentation } from './proxy-docs.js';
 export type { ProxyDocumentationOptions } from './proxy-docs.js';
 export { buildOpenApi } from './openapi.js';
 export type { OpenApiOptions } from './openapi.js';
+export { fastInputChecks, withFastInput } from './fast-input.js';

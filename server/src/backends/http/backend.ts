@@ -40,7 +40,7 @@ import { RecordWriter } from './writes.js';
 export interface GristHttpBackendOptions extends GristClientOptions {
   /** Most rows per write request (requests are sized by bytes first). Default 50,000. */
   chunkSize?: number | undefined;
-  /** Bytes per write request (config `max_request_bytes`); Grist's default limit is 1 MB. Default 1,000,000. */
+  /** Bytes per write request (config `max_request_bytes`); Grist's default limit is 1 MB. Default 1,048,576. */
   maxRequestBytes?: number | undefined;
   /** How long a 403 from `/sql` (access rules) is remembered before `/sql` is tried again. Default 5 min. */
   sqlRecheckMs?: number | undefined;

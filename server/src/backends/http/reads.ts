@@ -21,10 +21,13 @@ import { seg, type GristClient } from './client.js';
 import type { ColumnTypes } from './column-types.js';
 import { isObject, listAt, malformed } from './shapes.js';
 import { decodeRow, UndecodableCell } from './sql-cells.js';
-import { buildPageSql, type PageQuery } from './sql-pages.js';
+import { buildPageSql, punctuationSql, type PageQuery } from './sql-pages.js';
 
 /** Rows per page of `iterateRecords`. */
 export const PAGE_SIZE = 5000;
+
+/** How long a sort found inexact in SQL goes straight to `GET /records`. */
+const UNSAFE_SORT_MEMORY_MS = 60_000;
 
 /** Above this many characters of filter JSON the read goes through `POST /records/list` (URL limits). */
 const MAX_FILTER_IN_URL = 2000;
@@ -34,6 +37,11 @@ const IDS_PER_URL = 800;
 
 /** Reads records of one table. */
 export class RecordReader {
+  /** Punctuation found in text sort columns, per table (see `sql-pages.ts`); undefined = not sortable in SQL. */
+  readonly #punctuation = new Map<string, Map<string, Set<string> | undefined>>();
+  /** Sorts found not to be exact in SQL (alt text in a number column...), with when, per table + sort. */
+  readonly #unsafeSorts = new Map<string, number>();
+
   constructor(
     private readonly client: GristClient,
     private readonly caps: DocCapabilities,
@@ -101,49 +109,45 @@ export class RecordReader {
   /** Tells the reader a table's schema changed (drops cached column types). */
   schemaChanged(tableId?: string): void {
     this.columns.invalidate(tableId);
+    if (tableId === undefined) this.#punctuation.clear();
+    else this.#punctuation.delete(tableId);
   }
 
   /** One page through `/sql`, or undefined when not possible (see the module comment). */
   async #sqlPage(query: PageQuery, hidden: boolean, retried = false): Promise<SortedPage | undefined> {
     if (!this.caps.has('sql')) return undefined;
+    const sortKey = `${query.table}\u0000${sortParam(query.sort) ?? ''}`;
+    const unsafeSince = this.#unsafeSorts.get(sortKey);
+    if (unsafeSince !== undefined && Date.now() - unsafeSince < UNSAFE_SORT_MEMORY_MS) return undefined;
     const columns = await this.columns.get(query.table);
-    const built = buildPageSql(query, columns);
-    if (!built) return undefined;
-    let answer: unknown;
-    try {
-      answer = await this.client.json({ method: 'POST', path: '/sql', jsonText: JSON.stringify({ sql: built.sql, args: built.args }) });
-    } catch (err) {
-      if (isAccessRefusal(err)) {
-        this.caps.lacks('sql', (err as GristError).message);
-        return undefined;
-      }
-      if (err instanceof GristError && err.status === 400) {
-        if (/no such table/i.test(err.message)) {
-          this.columns.invalidate(query.table);
-          throw new GristError(404, `Table not found "${query.table}"`, undefined, { kind: 'table', table: query.table });
-        }
-        // A column renamed meanwhile, a statement over the time limit: the records endpoints still answer.
-        this.columns.invalidate(query.table);
-        return undefined;
-      }
-      throw err;
+    const punctuation = this.#punctuation.get(query.table) ?? new Map<string, Set<string> | undefined>();
+    if ([...punctuation.values()].some((v) => v === undefined)) {
+      const bad = [...punctuation.entries()].filter(([, v]) => v === undefined).map(([k]) => k);
+      if (parseSort(query.sort ?? '').some((k) => bad.includes(String(k.col)))) return undefined;
     }
-    const rows = listAt(answer, 'records', 'POST /sql').map((row) => {
-      if (!isObject(row) || !isObject(row['fields'])) throw malformed('POST /sql', 'records with fields');
-      return row['fields'];
-    });
+    const built = buildPageSql(query, columns, punctuation as Map<string, Set<string>>);
+    if (!built) return undefined;
+    const rows = await this.#runSql(query.table, built.sql, built.args);
+    if (rows === undefined) return undefined;
+    if (built.guard !== undefined) {
+      const first = rows[0] ?? (await this.#runSql(query.table, built.guard, []))?.[0];
+      if (first?.['__gg_unsafe'] !== 0) {
+        // Unmapped punctuation in a text sort column can be learned once; anything else falls back.
+        if (!retried && built.textColumns.length > 0 && (await this.#learnPunctuation(query.table, built.textColumns))) {
+          return this.#sqlPage(query, hidden, true);
+        }
+        this.#unsafeSorts.set(sortKey, Date.now());
+        return undefined;
+      }
+      if (rows.length === 0) return { records: [], positions: [] };
+      for (const row of rows) delete row['__gg_unsafe'];
+    }
     const known = new Set(columns.map((c) => c.id));
     const keys = query.sort === undefined ? [] : parseSort(query.sort);
     const records: GristRecord[] = [];
     const positions: SortPosition[] = [];
     try {
       for (const row of rows) {
-        if (built.guarded) {
-          if (row['__gg_unsafe'] !== 0) return undefined;
-          if (row['id'] === null || row['id'] === undefined) continue; // the one row of an empty page
-          delete row['__gg_unsafe'];
-          delete row['__gg_n'];
-        }
         if (!sameColumns(row, known)) {
           // Someone changed the table's columns: reload the types once, then decode.
           this.columns.invalidate(query.table);
@@ -167,6 +171,47 @@ export class RecordReader {
       throw err;
     }
     return { records, positions };
+  }
+
+  /**
+   * Runs a statement; undefined when `/sql` is refused (remembered) or fails in a way the records endpoints
+   * would not (the caller falls back). An unknown table is a 404, as the records endpoints say it.
+   */
+  async #runSql(table: string, sql: string, args: unknown[]): Promise<Record<string, unknown>[] | undefined> {
+    let answer: unknown;
+    try {
+      answer = await this.client.json({ method: 'POST', path: '/sql', jsonText: JSON.stringify({ sql, args }) });
+    } catch (err) {
+      if (isAccessRefusal(err)) {
+        this.caps.lacks('sql', (err as GristError).message);
+        return undefined;
+      }
+      if (err instanceof GristError && err.status === 400) {
+        this.columns.invalidate(table);
+        if (/no such table/i.test(err.message)) {
+          throw new GristError(404, `Table not found "${table}"`, undefined, { kind: 'table', table });
+        }
+        // A column renamed meanwhile, a statement over Grist's time limit: the records endpoints still answer.
+        return undefined;
+      }
+      throw err;
+    }
+    return listAt(answer, 'records', 'POST /sql').map((row) => {
+      if (!isObject(row) || !isObject(row['fields'])) throw malformed('POST /sql', 'records with fields');
+      return row['fields'];
+    });
+  }
+
+  /** Finds which punctuation occurs in text sort columns; false when one is not printable ASCII text. */
+  async #learnPunctuation(table: string, textColumns: string[]): Promise<boolean> {
+    const { sql, read } = punctuationSql(table, textColumns);
+    const row = (await this.#runSql(table, sql, []))?.[0];
+    if (!row) return false;
+    const learned = read(row);
+    const known = this.#punctuation.get(table) ?? new Map<string, Set<string> | undefined>();
+    for (const [col, chars] of learned) known.set(col, chars);
+    this.#punctuation.set(table, known);
+    return [...learned.values()].every((v) => v !== undefined);
   }
 
   /** An `afterId` page without `/sql`: a guessed dense id range, else the table read once and cut here. */

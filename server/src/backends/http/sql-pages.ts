@@ -8,17 +8,20 @@
  * `GET /records`:
  *
  * - filter: Grist compares decoded values with Python equality (`True == 1`, `3 == 3.0`, `"12.5" != 12.5`).
- *   Numbers and booleans become `c = ? AND typeof(c) IN ('integer','real')`, null `c IS NULL`, a list
- *   matches nothing; a string is expressible only on Text, Choice and Any columns (elsewhere alt text may
- *   be a marshalled blob), and an unknown column is left to Grist's own error.
+ *   Numbers and booleans become `c = ? AND typeof(c) IN ('integer','real')` (on number and text kinds
+ *   only: `Any` keeps booleans as blobs), null `c IS NULL`, a list matches nothing; a string is
+ *   expressible only on Text, Choice and Any columns (elsewhere alt text may be a marshalled blob), and an
+ *   unknown column is left to Grist's own error.
  * - sort: Grist's `typedCompare` (boolean < number < null < string; strings by the `en-US` ICU collator;
  *   descending reverses; ties by manualSort then id). Columns of number kinds (Numeric, Int, Bool, Date,
  *   DateTime, Ref, id, manualSort) sort as `(c IS NULL), c`. Text and Choice sort as `(c IS NOT NULL)`,
- *   then a primary key that maps the 33 printable ASCII punctuation characters to codes in the
- *   collator's own order (digits and case-folded letters already compare right), then `c DESC` (the
- *   collator puts lowercase first among strings equal but for case). That is exact for printable ASCII;
- *   the statement itself checks that every value of the sort columns is of the expected storage class
- *   and (for text) printable ASCII (`__gg_unsafe`), and the reader falls back when not.
+ *   then a primary key: `lower(c)` with each punctuation character that occurs in the column replaced by
+ *   a code in the collator's own order (digits and case-folded letters already compare right), then
+ *   `c DESC` (the collator puts lowercase first among strings equal but for case). That is exact for
+ *   printable ASCII. Replacing costs time per row, so only the punctuation known to occur in the column is
+ *   mapped (learned with {@link punctuationSql}). Every page row carries `__gg_unsafe`: 1 when any value
+ *   of a sort column is of an unexpected storage class, outside printable ASCII, or holds punctuation
+ *   not mapped; the reader then learns the punctuation (once) or falls back.
  *   Flags (`naturalSort`, `emptyLast`, `orderByChoice`), colRef keys and other column types fall back.
  */
 import type { CellValue, SortPosition } from '../../backend/types.js';
@@ -40,9 +43,17 @@ export interface PageQuery {
 export interface PageSql {
   sql: string;
   args: (string | number | boolean | null)[];
-  /** The statement reports `__gg_unsafe` (and `__gg_n`) columns to strip; 1 = fall back. */
-  guarded: boolean;
+  /**
+   * When the order relies on assumptions about the values: every row carries `__gg_unsafe` (strip it;
+   * 1 = do not trust the page), and this statement answers `{__gg_unsafe}` for an empty page.
+   */
+  guard?: string | undefined;
+  /** The text sort columns (their punctuation can be learned with {@link punctuationSql}). */
+  textColumns: string[];
 }
+
+/** Punctuation known to occur in text columns: column id -> characters. */
+export type KnownPunctuation = ReadonlyMap<string, ReadonlySet<string>>;
 
 /** Column kinds whose storage orders like Grist's comparison. */
 type SortClass = 'number' | 'text';
@@ -68,19 +79,29 @@ const PUNCTUATION = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 
   .filter((c) => !/[0-9A-Za-z]/.test(c))
   .sort(new Intl.Collator('en-US').compare);
 
+/** The collator rank of each punctuation character. */
+const PUNCTUATION_RANK = new Map(PUNCTUATION.map((c, rank) => [c, rank]));
+
 /**
  * The primary collation key of a printable-ASCII text expression: lower-cased, each punctuation character
- * replaced by `char(1)` + a code that orders like the collator (all below digits and letters).
+ * of `chars` replaced by `char(1)` + a code that orders like the collator (all below digits and letters).
  */
-function textKey(expr: string): string {
+function textKey(expr: string, chars: ReadonlySet<string>): string {
   let out = `lower(${expr})`;
-  PUNCTUATION.forEach((c, rank) => {
-    out = `replace(${out},${sqlString(c)},char(1,${0xc0 + rank}))`;
-  });
+  // Space sorts before every punctuation character: once any is mapped below digits, so is space.
+  const mapped = chars.size === 0 ? [] : [' ', ...[...chars].filter((c) => c !== ' ')];
+  for (const c of mapped) out = `replace(${out},${sqlString(c)},char(1,${0xc0 + (PUNCTUATION_RANK.get(c) ?? 0)}))`;
   return out;
 }
 
-/** One ordering term: a SQL expression over the column (`$` stands for it) and whether it is reversed. */
+/** A GLOB character class matching printable ASCII other than digits, letters, space and `allowed`. */
+function unexpectedClass(allowed: ReadonlySet<string>): string {
+  // Inside [...]: `]` must come first, `-` last; `[^...]` negates.
+  const chars = [...allowed].filter((c) => c !== ']' && c !== '-' && c !== ' ');
+  return `[^${allowed.has(']') ? ']' : ''} 0-9A-Za-z${chars.join('').replace(/'/g, "''")}${allowed.has('-') ? '-' : ''}]`;
+}
+
+/** One ordering term: a SQL expression over the column and whether it is reversed. */
 interface Atom {
   expr: (col: string) => string;
   reversed: boolean;
@@ -90,16 +111,36 @@ const NUMBER_ATOMS: Atom[] = [
   { expr: (c) => `(${c} IS NULL)`, reversed: false },
   { expr: (c) => c, reversed: false },
 ];
-const TEXT_ATOMS: Atom[] = [
-  { expr: (c) => `(${c} IS NOT NULL)`, reversed: false },
-  { expr: (c) => textKey(c), reversed: false },
-  { expr: (c) => c, reversed: true },
-];
 
-function unsafeCondition(cls: SortClass, col: string): string {
+function textAtoms(chars: ReadonlySet<string>): Atom[] {
+  return [
+    { expr: (c) => `(${c} IS NOT NULL)`, reversed: false },
+    { expr: (c) => textKey(c, chars), reversed: false },
+    { expr: (c) => c, reversed: true },
+  ];
+}
+
+function unsafeCondition(cls: SortClass, col: string, chars: ReadonlySet<string>): string {
   return cls === 'number'
     ? `typeof(${col}) NOT IN ('integer','real','null')`
-    : `(typeof(${col}) NOT IN ('text','null') OR ${col} GLOB '*[^ -~]*')`;
+    : `(typeof(${col}) NOT IN ('text','null') OR ${col} GLOB '*${unexpectedClass(chars)}*')`;
+}
+
+/**
+ * A statement answering, for each text column, whether all its values are printable ASCII text
+ * (`ok_<i>`) and which punctuation characters occur in it (`p_<i>`, one string).
+ */
+export function punctuationSql(table: string, columns: readonly string[]): { sql: string; read: (row: Record<string, unknown>) => Map<string, Set<string> | undefined> } {
+  const t = quoteIdent(table);
+  const parts = columns.flatMap((col, i) => {
+    const q = quoteIdent(col);
+    const present = PUNCTUATION.filter((c) => c !== ' ').map((c) => `CASE WHEN max(instr(${q},${sqlString(c)})) > 0 THEN ${sqlString(c)} ELSE '' END`);
+    return [`NOT EXISTS(SELECT 1 FROM ${t} WHERE typeof(${q}) NOT IN ('text','null') OR ${q} GLOB '*[^ -~]*') AS "ok_${i}"`, `${present.join(' || ')} AS "p_${i}"`];
+  });
+  return {
+    sql: `SELECT ${parts.join(', ')} FROM ${t}`,
+    read: (row) => new Map(columns.map((col, i) => [col, row[`ok_${i}`] === 1 ? new Set(String(row[`p_${i}`] ?? '').split('')) : undefined])),
+  };
 }
 
 function sortClass(key: SortKey, types: ReadonlyMap<string, string>): SortClass | undefined {
@@ -123,6 +164,8 @@ function filterSql(filter: Record<string, CellValue[]> | undefined, types: Reado
     for (const value of values) {
       if (value === null) alternatives.push(`${q} IS NULL`);
       else if (typeof value === 'number' || typeof value === 'boolean') {
+        // Python equality (True == 1) also holds for booleans stored as blobs in Any columns: not in SQL.
+        if (!NUMBER_TYPES.test(type) && !TEXT_TYPES.test(type)) return undefined;
         if (typeof value === 'number' && !Number.isFinite(value)) return undefined;
         alternatives.push(`(${q} = ? AND typeof(${q}) IN ('integer','real'))`);
         args.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
@@ -142,7 +185,7 @@ function filterSql(filter: Record<string, CellValue[]> | undefined, types: Reado
  * The statement for one page, or undefined when SQL cannot reproduce `GET /records` exactly for this
  * query (the reader then uses `GET /records`).
  */
-export function buildPageSql(query: PageQuery, columns: readonly DecodeColumn[]): PageSql | undefined {
+export function buildPageSql(query: PageQuery, columns: readonly DecodeColumn[], punctuation: KnownPunctuation = new Map()): PageSql | undefined {
   const types = new Map(columns.map((c) => [c.id, c.type]));
   const table = quoteIdent(query.table);
   const args: PageSql['args'] = [];
@@ -152,12 +195,15 @@ export function buildPageSql(query: PageQuery, columns: readonly DecodeColumn[])
   const keys = query.sort === undefined ? [] : parseSort(query.sort);
   const terms: { atom: Atom; col: string; descending: boolean; value: (pos: SortPosition) => CellValue | undefined }[] = [];
   const unsafe: string[] = [];
+  const textColumns: string[] = [];
   for (const [i, key] of keys.entries()) {
     const cls = sortClass(key, types);
     if (cls === undefined) return undefined;
     const col = quoteIdent(key.col as string);
-    if (key.col !== 'id') unsafe.push(unsafeCondition(cls, col));
-    for (const atom of cls === 'number' ? NUMBER_ATOMS : TEXT_ATOMS) {
+    const chars = punctuation.get(key.col as string) ?? new Set<string>();
+    if (cls === 'text') textColumns.push(key.col as string);
+    if (key.col !== 'id') unsafe.push(unsafeCondition(cls, col, chars));
+    for (const atom of cls === 'number' ? NUMBER_ATOMS : textAtoms(chars)) {
       terms.push({ atom, col, descending: key.descending, value: (pos) => pos.values?.[i] });
     }
   }
@@ -200,12 +246,16 @@ export function buildPageSql(query: PageQuery, columns: readonly DecodeColumn[])
     }
     afterSql = ors.join(' OR ');
   }
-  const page = `SELECT * FROM ${table} WHERE (${where}) AND (${afterSql}) ORDER BY ${orderBy} LIMIT ?`;
-  if (unsafe.length === 0) return { sql: page, args: [...args, ...afterArgs, query.limit], guarded: false };
-  // One statement that also says whether the exact-order assumptions hold for every row of the table,
-  // answering one row even when the page is empty.
-  const guarded =
-    `SELECT * FROM (SELECT EXISTS(SELECT 1 FROM ${table} WHERE ${unsafe.join(' OR ')}) AS "__gg_unsafe") ` +
-    `LEFT JOIN (SELECT *, row_number() OVER (ORDER BY ${orderBy}) AS "__gg_n" FROM (${page})) ON 1 ORDER BY "__gg_n"`;
-  return { sql: guarded, args: [...args, ...afterArgs, query.limit], guarded: true };
+  const finalArgs = [...args, ...afterArgs, query.limit];
+  if (unsafe.length === 0) {
+    return { sql: `SELECT * FROM ${table} WHERE (${where}) AND (${afterSql}) ORDER BY ${orderBy} LIMIT ?`, args: finalArgs, textColumns };
+  }
+  // The check is an uncorrelated subquery: SQLite evaluates it once per statement, not per row.
+  const check = `EXISTS(SELECT 1 FROM ${table} WHERE ${unsafe.join(' OR ')})`;
+  return {
+    sql: `SELECT *, ${check} AS "__gg_unsafe" FROM ${table} WHERE (${where}) AND (${afterSql}) ORDER BY ${orderBy} LIMIT ?`,
+    args: finalArgs,
+    guard: `SELECT ${check} AS "__gg_unsafe"`,
+    textColumns,
+  };
 }
