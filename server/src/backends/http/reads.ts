@@ -257,7 +257,7 @@ export class RecordReader {
         hidden: options.hidden ? 'true' : undefined,
       },
     });
-    return listAt(answer, 'records', `GET /tables/${tableId}/records`) as GristRecord[];
+    return recordList(answer, `GET /tables/${tableId}/records`);
   }
 
   /**
@@ -282,8 +282,17 @@ export class RecordReader {
       }
       throw err;
     }
-    return listAt(answer, 'records', `POST ${path}`) as GristRecord[];
+    return recordList(answer, `POST ${path}`);
   }
+}
+
+/** `{records: [{id, fields}]}`, checked entry by entry (a wrong shape is Grist's malfunction: 502). */
+function recordList(answer: unknown, what: string): GristRecord[] {
+  const list = listAt(answer, 'records', what);
+  for (const r of list) {
+    if (!isObject(r) || typeof r['id'] !== 'number' || !isObject(r['fields'])) throw malformed(what, 'records with a numeric id and fields');
+  }
+  return list as GristRecord[];
 }
 
 /** `true` when a `/sql` row has exactly the cached columns (plus `id`). */

@@ -43,6 +43,11 @@ export class RecordWriter {
    */
   async #sendOrSplit(chunks: Chunk[], k: number, send: (chunk: Chunk) => Promise<void>): Promise<boolean> {
     const chunk = chunks[k] as Chunk;
+    // Built before a 413 lowered the document's budget: split now rather than be refused again.
+    if (chunk.json.length > 1 && chunk.bytes + ENVELOPE_BYTES > this.caps.maxRequestBytes) {
+      chunks.splice(k, 1, ...splitChunk(chunk, this.#itemBudget));
+      return false;
+    }
     try {
       await send(chunk);
       return true;
