@@ -76,8 +76,8 @@ export type GristFailureOrigin =
  *
  * | origin / Grist status      | code              | HTTP |
  * | -------------------------- | ----------------- | ---- |
- * | unreachable, 503, 504      | UNAVAILABLE       | 503  |
  * | 429                        | RATE_LIMITED      | 429  |
+ * | unreachable, 503, 504      | UNAVAILABLE       | 503  |
  * | 413                        | PAYLOAD_TOO_LARGE | 413  |
  * | 404                        | NOT_FOUND         | 404  |
  * | 403                        | GRIST_ERROR       | 403  |
@@ -89,10 +89,10 @@ export type GristFailureOrigin =
  * request's fault (Grist answers some bad requests with 500, e.g. too many SQL arguments).
  */
 export function classifyGristFailure(origin: GristFailureOrigin, gristStatus: number, callerFault: 'none' | 'request' | 'not_found' = 'none'): GristFailureClass {
+  if (gristStatus === 429) return { code: 'RATE_LIMITED', status: 429 };
   if (origin === 'unreachable') return { code: 'UNAVAILABLE', status: 503 };
   if (origin === 'malformed') return { code: 'GRIST_ERROR', status: 502 };
   if (gristStatus === 503 || gristStatus === 504) return { code: 'UNAVAILABLE', status: 503 };
-  if (gristStatus === 429) return { code: 'RATE_LIMITED', status: 429 };
   if (gristStatus === 413) return { code: 'PAYLOAD_TOO_LARGE', status: 413 };
   if (gristStatus === 404 || callerFault === 'not_found') return { code: 'NOT_FOUND', status: 404 };
   if (gristStatus === 403) return { code: 'GRIST_ERROR', status: 403 };
