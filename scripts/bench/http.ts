@@ -1,10 +1,18 @@
 /**
- * The HTTP backend against a Grist REST API on loopback (the embedded engine's, served by a separate
- * `grist-gateway serve` process, as a Grist server would be):
+ * The HTTP backend against a Grist REST API, measured side by side with the best direct use of the same
+ * API (interleaved rounds, medians):
  *
- *   - add_records of 10,000 rows through the gateway's JSON proxy vs the same `POST /records` requests
- *     (500-row chunks, as the backend sends them) straight to the API: ratio (aim <= 1.10)
+ *   - add_records of 10,000 rows through the gateway's JSON proxy vs `POST /records` straight to the API
+ *     in requests as large as its 1 MiB body limit allows: ratio (aim <= 1.05)
+ *   - get_records of 100 rows (limit 100) vs the faster of `GET /records?limit=100` and
+ *     `POST /sql SELECT * ... LIMIT 100`: added ms at the median (aim <= 1 ms)
+ *   - ten sorted pages of 500 vs ten unsorted pages of 500 through the gateway on a 50,000-row table:
+ *     ratio (aim <= 2)
  *   - a 100,000-row read streamed through the gateway: the gateway process's memory growth (aim < 64 MB)
+ *
+ * Targets: the embedded engine's REST API in its own process (always), and a real Grist when
+ * `GRIST_URL`, `GRIST_API_KEY` (and optionally `GRIST_WORKSPACE_ID`) are set; the bench then creates a
+ * document there and deletes it afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -46,14 +54,85 @@ async function startRestApi(dir: string): Promise<{ url: string; child: ChildPro
   return { url, child };
 }
 
-/** Runs the HTTP backend benchmark and prints its figures. */
+/** A Grist REST API to measure against, with one document the bench may fill. */
+interface Target {
+  label: string;
+  url: string;
+  docId: string;
+  apiKey: string;
+  /** Also measure the memory of a streamed 100,000-row read. */
+  streamRead: boolean;
+  close(): Promise<void>;
+}
+
+const JSON_LIMIT = 1024 * 1024;
+
+/** The embedded engine's REST API in a child process. */
+async function embeddedTarget(dir: string): Promise<Target> {
+  const api = await startRestApi(dir);
+  return {
+    label: 'embedded engine REST API (own process, loopback)',
+    url: api.url,
+    docId: 'bench',
+    apiKey: API_KEY,
+    streamRead: true,
+    async close() {
+      api.child.kill('SIGTERM');
+    },
+  };
+}
+
+/** A new document on the real Grist named by GRIST_URL / GRIST_API_KEY / GRIST_WORKSPACE_ID. */
+async function realGristTarget(): Promise<Target | undefined> {
+  const url = process.env['GRIST_URL']?.replace(/\/+$/, '');
+  const apiKey = process.env['GRIST_API_KEY'];
+  if (!url || !apiKey) return undefined;
+  const api = async (method: string, p: string, body?: unknown): Promise<unknown> => {
+    const res = await fetch(`${url}${p}`, { method, headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${p} answered ${res.status}: ${text.slice(0, 200)}`);
+    return text ? (JSON.parse(text) as unknown) : null;
+  };
+  let wid = process.env['GRIST_WORKSPACE_ID'];
+  if (!wid) {
+    const orgs = (await api('GET', '/api/orgs')) as { id: number }[];
+    wid = String(((await api('GET', `/api/orgs/${orgs[0]?.id}/workspaces`)) as { id: number }[])[0]?.id);
+  }
+  const docId = (await api('POST', `/api/workspaces/${wid}/docs`, { name: `grist-gateway bench ${new Date().toISOString()}` })) as string;
+  return {
+    label: `real Grist at ${url}`,
+    url,
+    docId,
+    apiKey,
+    streamRead: false,
+    async close() {
+      await api('DELETE', `/api/docs/${encodeURIComponent(docId)}`);
+    },
+  };
+}
+
+/** Runs the HTTP backend benchmark against every available target and prints the figures. */
 export async function benchHttp(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gg-http-bench-'));
-  const api = await startRestApi(dir);
-  const configPath = path.join(dir, 'gateway.yaml');
+  const targets: Target[] = [await embeddedTarget(dir)];
+  const real = await realGristTarget();
+  if (real) targets.push(real);
+  try {
+    for (const target of targets) await benchTarget(target, dir);
+    if (!real) {
+      console.log('  (set GRIST_URL, GRIST_API_KEY and GRIST_WORKSPACE_ID to measure the same against a real Grist)');
+    }
+  } finally {
+    for (const target of targets) await target.close().catch((err: unknown) => console.error(`cleanup of ${target.label} failed: ${String(err)}`));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchTarget(target: Target, dir: string): Promise<void> {
+  const configPath = path.join(dir, `gateway-${target.docId}.yaml`);
   fs.writeFileSync(
     configPath,
-    `documents:\n  remote:\n    url: ${api.url}\n    doc_id: bench\n    api_key: ${API_KEY}\ntokens:\n  - token: ${AGENT}\n    name: bench\n    scope:\n      - document: remote\n        permissions: [read, write, schema]\n`,
+    `documents:\n  remote:\n    url: ${target.url}\n    doc_id: ${target.docId}\n    api_key: ${target.apiKey}\ntokens:\n  - token: ${AGENT}\n    name: bench\n    scope:\n      - document: remote\n        permissions: [read, write, schema]\n`,
   );
   const gateway = createGateway(loadConfig(configPath, {}));
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
@@ -66,31 +145,48 @@ export async function benchHttp(): Promise<void> {
     if (!json.success) throw new Error(`proxy call failed: ${json.error}`);
     return json.data;
   };
-  const direct = async (table: string, records: Record<string, unknown>[]): Promise<void> => {
-    for (let i = 0; i < records.length; i += 500) {
-      const res = await fetch(`${api.url}/api/docs/bench/tables/${table}/records`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
-        body: JSON.stringify({ records: records.slice(i, i + 500).map((fields) => ({ fields })) }),
-      });
+  const docUrl = `${target.url}/api/docs/${target.docId}`;
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${target.apiKey}` };
+  /** The best direct add: requests as large as the body limit allows, one after the other. */
+  const directAdd = async (table: string, records: Record<string, unknown>[]): Promise<void> => {
+    const items = records.map((fields) => JSON.stringify({ fields }));
+    for (let i = 0; i < items.length; ) {
+      let bytes = 16;
+      let j = i;
+      while (j < items.length && bytes + Buffer.byteLength(items[j]!) + 1 <= JSON_LIMIT) bytes += Buffer.byteLength(items[j++]!) + 1;
+      const res = await fetch(`${docUrl}/tables/${table}/records`, { method: 'POST', headers, body: `{"records":[${items.slice(i, j).join(',')}]}` });
       if (!res.ok) throw new Error(`direct POST failed: ${res.status} ${await res.text()}`);
       await res.arrayBuffer();
+      i = j;
     }
+  };
+  const directRead = async (pathAndQuery: string, init?: RequestInit): Promise<void> => {
+    const res = await fetch(`${docUrl}${pathAndQuery}`, { headers, ...init });
+    if (!res.ok) throw new Error(`direct read failed: ${res.status} ${await res.text()}`);
+    await res.arrayBuffer();
   };
   try {
     const token = (await call(AGENT, { method: 'request_session_token', document: 'remote', permissions: ['read', 'write', 'schema'], ttl_seconds: 3600 })).token as string;
-    const columns = [['Name', 'Text'], ['Qty', 'Int'], ['Price', 'Numeric'], ['Paid', 'Bool'], ['Kind', 'Text']].map(([id, type]) => ({ id, type }));
+    const columns = [
+      ['Name', 'Text'], ['Qty', 'Int'], ['Price', 'Numeric'], ['Paid', 'Bool'], ['Day', 'Date'],
+      ['Kind', 'Choice'], ['Note', 'Text'], ['Score', 'Numeric'], ['Code', 'Text'], ['Flag', 'Bool'],
+    ].map(([id, type]) => ({ id, type }));
     await call(token, { method: 'create_table', table_id: 'Direct', columns });
     await call(token, { method: 'create_table', table_id: 'Proxied', columns });
     const rows = (n: number, offset: number) =>
-      Array.from({ length: n }, (_, i) => ({ Name: `item ${offset + i}`, Qty: i % 100, Price: i / 10, Paid: i % 2 === 0, Kind: ['a', 'b', 'c'][i % 3]! }));
+      Array.from({ length: n }, (_, i) => ({
+        Name: `item ${offset + i}`, Qty: (offset + i) % 100, Price: ((offset + i) % 1000) / 10, Paid: i % 2 === 0,
+        Day: 1_700_000_000 + (i % 365) * 86_400, Kind: ['a', 'b', 'c'][i % 3]!, Note: 'x'.repeat(i % 20), Score: i * 0.5, Code: `C${i}`, Flag: i % 3 === 0,
+      }));
 
+    // 1. Bulk add, interleaved rounds (the first is a warm-up).
+    const rounds = target.streamRead ? 6 : 4;
     const directTimes: number[] = [];
     const proxyTimes: number[] = [];
-    for (let round = 0; round < 6; round++) {
+    for (let round = 0; round < rounds; round++) {
       const batch = rows(10_000, round * 10_000);
       let t = performance.now();
-      await direct('Direct', batch);
+      await directAdd('Direct', batch);
       const d = performance.now() - t;
       t = performance.now();
       await call(token, { method: 'add_records', table: 'Proxied', records: batch });
@@ -100,34 +196,80 @@ export async function benchHttp(): Promise<void> {
         proxyTimes.push(p);
       }
     }
-    console.log('HTTP backend (gateway -> Grist REST API on loopback; the API runs in its own process)');
+
+    // 2. A 100-row read: the gateway's one /sql request vs the faster direct read.
+    const readGet: number[] = [];
+    const readSql: number[] = [];
+    const readProxy: number[] = [];
+    const sqlBody = JSON.stringify({ sql: 'SELECT * FROM "Proxied" WHERE id > ? ORDER BY id LIMIT 100', args: [0] });
+    for (let i = 0; i < 120; i++) {
+      let t = performance.now();
+      await directRead('/tables/Proxied/records?limit=100');
+      readGet.push(performance.now() - t);
+      t = performance.now();
+      await directRead('/sql', { method: 'POST', body: sqlBody });
+      readSql.push(performance.now() - t);
+      t = performance.now();
+      await call(token, { method: 'get_records', table: 'Proxied', limit: 100 });
+      readProxy.push(performance.now() - t);
+    }
+    const [g, q, r] = [readGet, readSql, readProxy].map((v) => median(v.slice(20)));
+    const bestDirect = Math.min(g!, q!);
+
+    // 3. Ten pages of 500, sorted vs unsorted, through the gateway (table holds >= 50,000 rows).
+    const pages = async (sort: string | undefined): Promise<number> => {
+      const t = performance.now();
+      let cursor: string | null = null;
+      for (let i = 0; i < 10; i++) {
+        const page: { next_cursor: string | null } = await call(token, { method: 'get_records', table: 'Proxied', limit: 500, ...(sort ? { sort } : {}), ...(cursor ? { cursor } : {}) });
+        cursor = page.next_cursor;
+      }
+      return performance.now() - t;
+    };
+    const unsorted: number[] = [];
+    const sortedNum: number[] = [];
+    const sortedText: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      unsorted.push(await pages(undefined));
+      sortedNum.push(await pages('-Price'));
+      sortedText.push(await pages('Name'));
+    }
+
+    console.log(`HTTP backend (gateway -> ${target.label})`);
     console.log(
-      `  add_records 10,000 rows: straight to the API ${median(directTimes).toFixed(1)} ms, through the gateway ${median(proxyTimes).toFixed(1)} ms, ratio ${(median(proxyTimes) / median(directTimes)).toFixed(3)} (aim <= 1.10)`,
+      `  add_records 10,000 rows x 10 columns: best direct (POST /records, 1 MiB requests) ${median(directTimes).toFixed(1)} ms, through the gateway ${median(proxyTimes).toFixed(1)} ms, ratio ${(median(proxyTimes) / median(directTimes)).toFixed(3)} (aim <= 1.05)`,
+    );
+    console.log(
+      `  get_records 100 rows: direct GET /records ${g!.toFixed(2)} ms, direct POST /sql ${q!.toFixed(2)} ms, through the gateway ${r!.toFixed(2)} ms, added ${(r! - bestDirect).toFixed(2)} ms at the median over the faster (aim <= 1 ms)`,
+    );
+    const total = 10_000 * (rounds - 1);
+    console.log(
+      `  10 pages of 500 on ${total.toLocaleString('en-US')} rows: unsorted ${median(unsorted).toFixed(0)} ms, sorted by -Price ${median(sortedNum).toFixed(0)} ms (ratio ${(median(sortedNum) / median(unsorted)).toFixed(2)}), by Name ${median(sortedText).toFixed(0)} ms (ratio ${(median(sortedText) / median(unsorted)).toFixed(2)}) (aim <= 2)`,
     );
 
-    // 100,000 rows in the table (60,000 already there), then stream them through the gateway.
-    await call(token, { method: 'add_records', table: 'Proxied', records: rows(40_000, 60_000) });
-    global.gc?.();
-    const baseline = process.memoryUsage().rss;
-    let peak = baseline;
-    let count = 0;
-    let cursor: string | null = null;
-    const started = performance.now();
-    do {
-      const page: { records: unknown[]; next_cursor: string | null } = await call(token, { method: 'get_records', table: 'Proxied', limit: 5000, ...(cursor ? { cursor } : {}) });
-      count += page.records.length;
-      cursor = page.next_cursor;
-      peak = Math.max(peak, process.memoryUsage().rss);
-    } while (cursor);
-    const seconds = (performance.now() - started) / 1000;
-    console.log(
-      `  read 100,000 rows in pages of 5,000 through the gateway: ${count.toLocaleString('en-US')} rows in ${seconds.toFixed(2)} s, gateway process memory growth ${((peak - baseline) / 1024 / 1024).toFixed(1)} MB (aim < 64 MB)`,
-    );
+    if (target.streamRead) {
+      // 100,000 rows in the table, then stream them through the gateway.
+      await call(token, { method: 'add_records', table: 'Proxied', records: rows(100_000 - total, total) });
+      global.gc?.();
+      const baseline = process.memoryUsage().rss;
+      let peak = baseline;
+      let count = 0;
+      let cursor: string | null = null;
+      const started = performance.now();
+      do {
+        const page: { records: unknown[]; next_cursor: string | null } = await call(token, { method: 'get_records', table: 'Proxied', limit: 5000, ...(cursor ? { cursor } : {}) });
+        count += page.records.length;
+        cursor = page.next_cursor;
+        peak = Math.max(peak, process.memoryUsage().rss);
+      } while (cursor);
+      const seconds = (performance.now() - started) / 1000;
+      console.log(
+        `  read 100,000 rows in pages of 5,000 through the gateway: ${count.toLocaleString('en-US')} rows in ${seconds.toFixed(2)} s, gateway process memory growth ${((peak - baseline) / 1024 / 1024).toFixed(1)} MB (aim < 64 MB)`,
+      );
+    }
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await gateway.close();
-    api.child.kill('SIGTERM');
-    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { errorStatus, formatZodIssues, type ErrorCode } from '@grist-gateway/shared';
+import { classifyGristFailure, errorStatus, formatZodIssues, type ErrorCode } from '@grist-gateway/shared';
 import { GristError } from './backend/errors.js';
 import { AuthError } from './auth/index.js';
 
@@ -37,13 +37,15 @@ export class GatewayError extends Error {
     readonly details?: GatewayErrorDetails,
     /** The original failure (kept for server-side logs, never sent to callers). */
     cause?: unknown,
+    /** The HTTP status when it is not the code's default (a GRIST_ERROR is 400, 403 or 502). */
+    readonly httpStatus?: number,
   ) {
     super(message, cause === undefined ? undefined : { cause });
   }
 
   /** The HTTP status of this error on the JSON proxy. */
   get status(): number {
-    return errorStatus(this.code);
+    return this.httpStatus ?? errorStatus(this.code);
   }
 }
 
@@ -61,9 +63,13 @@ const trpcCodeFor: Record<ErrorCode, TRPCError['code']> = {
   INTERNAL_ERROR: 'INTERNAL_SERVER_ERROR',
 };
 
+/** tRPC codes for the statuses a GRIST_ERROR can have besides its default 502. */
+const trpcCodeForStatus: Readonly<Record<number, TRPCError['code']>> = { 400: 'BAD_REQUEST', 403: 'FORBIDDEN', 502: 'BAD_GATEWAY' };
+
 /** Wraps a gateway error as a TRPCError (the original stays as `cause`, read back by {@link toGatewayError}). */
 export function toTrpcError(err: GatewayError): TRPCError {
-  return new TRPCError({ code: trpcCodeFor[err.code], message: err.message, cause: err });
+  const code = (err.httpStatus !== undefined ? trpcCodeForStatus[err.httpStatus] : undefined) ?? trpcCodeFor[err.code];
+  return new TRPCError({ code, message: err.message, cause: err });
 }
 
 /** Grist texts that mean "you named something that does not exist". */
@@ -80,7 +86,20 @@ const NOT_FOUND_PATTERNS: readonly RegExp[] = [
   /is not configured/,
 ];
 
-/** Maps a backend failure to a gateway error, keeping Grist's message. */
+/**
+ * Grist texts of 5xx answers that are the request's fault, not Grist's: Grist answers these bad requests
+ * with 500 (grist-api.md section 11), and a 5xx would make clients retry them forever.
+ */
+const REQUEST_FAULT_PATTERNS: readonly RegExp[] = [
+  /^SQLITE_RANGE/,
+  /^SQLITE_ERROR/,
+  /AttributeError module 'grist' has no attribute/,
+  /^limit is not a number/,
+  /^invalid column id /,
+  /is not assignable to type/,
+];
+
+/** Maps a backend failure to a gateway error, keeping Grist's message ({@link classifyGristFailure}). */
 export function fromGristError(err: GristError): GatewayError {
   const details: GatewayErrorDetails = { grist_status: err.status };
   if (err.extra?.table) details.table = err.extra.table;
@@ -89,15 +108,16 @@ export function fromGristError(err: GristError): GatewayError {
   const userError = typeof err.details?.userError === 'string' ? err.details.userError : undefined;
   const message = userError && userError !== err.message ? `${err.message}: ${userError}` : err.message;
   const kind = err.extra?.kind;
-  if (err.status === 429) return new GatewayError('RATE_LIMITED', message, details);
-  if (kind === 'timeout' || kind === 'unavailable' || err.status === 503 || err.status === 504) {
-    return new GatewayError('UNAVAILABLE', message, details);
-  }
-  if (err.status === 413) return new GatewayError('PAYLOAD_TOO_LARGE', message, details);
-  if (err.status === 404 || NOT_FOUND_PATTERNS.some((p) => p.test(err.message))) {
-    return new GatewayError('NOT_FOUND', message, details);
-  }
-  return new GatewayError('GRIST_ERROR', message, details);
+  const origin = kind === 'timeout' || kind === 'unavailable' ? 'unreachable' : kind === 'malformed' || kind === 'route' ? 'malformed' : 'answer';
+  const text = `${err.message} ${userError ?? ''}`;
+  const callerFault = NOT_FOUND_PATTERNS.some((p) => p.test(err.message))
+    ? 'not_found'
+    : REQUEST_FAULT_PATTERNS.some((p) => p.test(text))
+      ? 'request'
+      : 'none';
+  // Grist's 400 "Invalid column" etc. are NOT_FOUND too; a 4xx access refusal stays GRIST_ERROR 403.
+  const cls = classifyGristFailure(origin, err.status, err.status === 403 ? 'none' : callerFault);
+  return new GatewayError(cls.code, message, details, undefined, cls.status === errorStatus(cls.code) ? undefined : cls.status);
 }
 
 /**
@@ -112,6 +132,11 @@ export function toGatewayError(err: unknown): GatewayError {
     if (err.cause instanceof GristError) return fromGristError(err.cause);
     if (err.cause instanceof AuthError) return new GatewayError(err.cause.code, err.cause.message);
     if (err.cause instanceof z.ZodError) {
+      // tRPC reports a failed output check as INTERNAL_SERVER_ERROR: the answer (from Grist, or the engine
+      // standing in for it) did not have the promised shape. That is never the caller's fault.
+      if (err.code === 'INTERNAL_SERVER_ERROR') {
+        return new GatewayError('GRIST_ERROR', `unexpected answer from Grist: ${formatZodIssues(err.cause)}`, undefined, err);
+      }
       return new GatewayError('INVALID_REQUEST', `Invalid request: ${formatZodIssues(err.cause)}`);
     }
     if (err.code === 'BAD_REQUEST' || err.code === 'PARSE_ERROR') return new GatewayError('INVALID_REQUEST', err.message);

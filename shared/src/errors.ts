@@ -9,14 +9,14 @@
 import type { z } from 'zod';
 
 /**
- * Every error code with its HTTP status and meaning.
+ * Every error code with its (default) HTTP status and meaning.
  *
- * `GRIST_ERROR` is 502: Grist (or the embedded engine standing in for it) refused or failed the operation
- * and the gateway passes its message on unchanged. Failures the gateway can attribute to the caller are
- * given their own code before reaching Grist: bad fields are `INVALID_REQUEST` (400), an unknown table,
- * column or row is `NOT_FOUND` (404). What remains (a value Grist will not store, a formula it rejects, an
- * upstream 5xx) comes from Grist's own judgement, so the gateway does not claim to know whose fault it is;
- * the original Grist status is sent along in the error details (`grist_status`).
+ * `GRIST_ERROR`: Grist (or the embedded engine standing in for it) refused or failed the operation and the
+ * gateway passes its message on, with Grist's own status in `details.grist_status`. Its HTTP status follows
+ * who is at fault (see {@link classifyGristFailure}): a Grist 4xx is the caller's request (HTTP 400, or 403
+ * when Grist's access rules refuse it), a Grist 5xx or an answer the gateway cannot read is 502. Failures
+ * the gateway can attribute more precisely get their own code: an unknown table, column or row is
+ * `NOT_FOUND`, a body over Grist's limit `PAYLOAD_TOO_LARGE`.
  */
 export const errorCodes = {
   INVALID_TOKEN: { status: 401, meaning: 'The bearer token is missing, malformed or unknown (or was revoked).' },
@@ -34,7 +34,11 @@ export const errorCodes = {
     status: 413,
     meaning: 'The request body, batch or upload exceeds the configured limit; split it into smaller requests.',
   },
-  GRIST_ERROR: { status: 502, meaning: 'Grist rejected or failed the operation; its message is passed on unchanged.' },
+  GRIST_ERROR: {
+    status: 502,
+    meaning:
+      "Grist rejected or failed the operation; its message is passed on and its status is in details.grist_status. HTTP 400 (or 403) when Grist refused the request itself, 502 when Grist failed or answered something unreadable.",
+  },
   RATE_LIMITED: { status: 429, meaning: 'Too many requests; wait and retry (see the Retry-After header).' },
   UNAVAILABLE: { status: 503, meaning: 'Grist or the document is unreachable or timed out; retry later.' },
   INTERNAL_ERROR: { status: 500, meaning: 'An unexpected gateway failure (details are logged, not returned).' },
@@ -49,6 +53,53 @@ export const errorCodeNames = Object.keys(errorCodes) as ErrorCode[];
 /** The HTTP status of a proxy response carrying `code`. */
 export function errorStatus(code: ErrorCode): number {
   return errorCodes[code].status;
+}
+
+/** How a failure reported by Grist is classified: the stable code and the HTTP status the caller sees. */
+export interface GristFailureClass {
+  code: ErrorCode;
+  status: number;
+}
+
+/** Where a failure came from, as far as the status alone cannot tell. */
+export type GristFailureOrigin =
+  /** Grist answered with this HTTP status and an error body. */
+  | 'answer'
+  /** Grist (or something in front of it) sent an answer the gateway cannot read, or of the wrong shape. */
+  | 'malformed'
+  /** Grist could not be reached, or did not answer in time. */
+  | 'unreachable';
+
+/**
+ * The one mapping from (origin, Grist status) to the gateway's code and HTTP status, so that no caller
+ * mistake is ever a 5xx (retry libraries retry those) and no Grist malfunction is ever a 4xx:
+ *
+ * | origin / Grist status      | code              | HTTP |
+ * | -------------------------- | ----------------- | ---- |
+ * | 429                        | RATE_LIMITED      | 429  |
+ * | unreachable, 503, 504      | UNAVAILABLE       | 503  |
+ * | 413                        | PAYLOAD_TOO_LARGE | 413  |
+ * | 404                        | NOT_FOUND         | 404  |
+ * | 403                        | GRIST_ERROR       | 403  |
+ * | 401 (the gateway's key)    | GRIST_ERROR       | 502  |
+ * | other 4xx                  | GRIST_ERROR       | 400  |
+ * | 5xx, malformed answer      | GRIST_ERROR       | 502  |
+ *
+ * `callerFault` lets the caller of this function reclassify a Grist 5xx whose text shows it was the
+ * request's fault (Grist answers some bad requests with 500, e.g. too many SQL arguments).
+ */
+export function classifyGristFailure(origin: GristFailureOrigin, gristStatus: number, callerFault: 'none' | 'request' | 'not_found' = 'none'): GristFailureClass {
+  if (gristStatus === 429) return { code: 'RATE_LIMITED', status: 429 };
+  if (origin === 'unreachable') return { code: 'UNAVAILABLE', status: 503 };
+  if (origin === 'malformed') return { code: 'GRIST_ERROR', status: 502 };
+  if (gristStatus === 503 || gristStatus === 504) return { code: 'UNAVAILABLE', status: 503 };
+  if (gristStatus === 413) return { code: 'PAYLOAD_TOO_LARGE', status: 413 };
+  if (gristStatus === 404 || callerFault === 'not_found') return { code: 'NOT_FOUND', status: 404 };
+  if (gristStatus === 403) return { code: 'GRIST_ERROR', status: 403 };
+  if (gristStatus === 401) return { code: 'GRIST_ERROR', status: 502 };
+  if (gristStatus >= 400 && gristStatus < 500) return { code: 'GRIST_ERROR', status: 400 };
+  if (callerFault === 'request') return { code: 'GRIST_ERROR', status: 400 };
+  return { code: 'GRIST_ERROR', status: 502 };
 }
 
 /** `true` when `value` is one of the stable error codes. */

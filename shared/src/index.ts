@@ -29,11 +29,12 @@ export type {
 export { SESSION_TTL } from './methods/agent.js';
 export { columnDescription, newColumn } from './methods/columns.js';
 export { flatRecord } from './methods/records.js';
-export { errorCodeNames, errorCodes, errorStatus, formatPath, formatZodIssues, isErrorCode } from './errors.js';
-export type { ErrorCode } from './errors.js';
+export { classifyGristFailure, errorCodeNames, errorCodes, errorStatus, formatPath, formatZodIssues, isErrorCode } from './errors.js';
+export type { ErrorCode, GristFailureClass, GristFailureOrigin } from './errors.js';
 export { proxyDocumentation } from './proxy-docs-schema.js';
 export type { ProxyDocumentation } from './proxy-docs-schema.js';
 export { buildProxyDocumentation, renderProxyDocumentation } from './proxy-docs.js';
 export type { ProxyDocumentationOptions } from './proxy-docs.js';
 export { buildOpenApi } from './openapi.js';
 export type { OpenApiOptions } from './openapi.js';
+export { fastInputChecks, withFastInput } from './fast-input.js';

@@ -30,7 +30,12 @@ export class GristError extends Error {
 /** Structured facts about a failure that callers can act on. */
 export interface GristErrorExtra {
   /** What kind of thing was not found or invalid. */
-  kind?: 'document' | 'table' | 'column' | 'row' | 'attachment' | 'sql' | 'payload' | 'timeout' | 'unavailable';
+  kind?:
+    | 'document' | 'table' | 'column' | 'row' | 'attachment' | 'sql' | 'payload' | 'timeout' | 'unavailable'
+    /** Grist's answer could not be read, or had the wrong shape (a Grist malfunction: 502). */
+    | 'malformed'
+    /** This Grist server lacks an endpoint the gateway needs (an older version: 502, naming the version). */
+    | 'route';
   /** The table the failure is about. */
   table?: string;
   /** The column the failure is about. */

@@ -114,6 +114,22 @@ export interface GetRecordsOptions {
   afterId?: number;
 }
 
+/** A keyset position in a sorted read: after this row, whose sort values (and manualSort) were these. */
+export interface SortPosition {
+  id: number;
+  /** Values of the sort columns, in sort-key order, as `GET /records` shows them. */
+  values?: readonly CellValue[] | undefined;
+  /** The row's manualSort (Grist's tie-break); looked up by id when absent. */
+  manualSort?: number | null | undefined;
+}
+
+/** One page of a sorted read, with the position of each record (for cursors). */
+export interface SortedPage {
+  records: GristRecord[];
+  /** `positions[i]` is the keyset position of `records[i]`. */
+  positions: SortPosition[];
+}
+
 /** Options of writes that take string values (`?noparse=`). */
 export interface WriteOptions {
   /** Skip string parsing of ChoiceList/RefList/Ref values (Grist's `noparse`). */
@@ -205,6 +221,15 @@ export interface DocBackend {
    * without holding it whole.
    */
   iterateRecords(tableId: string, options?: GetRecordsOptions): AsyncIterable<GristRecord[]>;
+  /**
+   * Optional: one page of a sorted read strictly after `after`, in Grist's order, without reading the
+   * table (the HTTP backend through keyset `/sql`). Undefined when the backend cannot do it for this query;
+   * the caller then sorts the whole read.
+   */
+  sortedPage?(
+    tableId: string,
+    query: { filter?: Record<string, CellValue[]> | undefined; sort: string; after?: SortPosition | undefined; limit: number },
+  ): Promise<SortedPage | undefined>;
   /** `POST /sql`: exactly one read-only SELECT (WITH allowed). */
   sql(query: string, options?: SqlOptions): Promise<SqlResult>;
   /**

@@ -346,7 +346,7 @@ describe('parseConfig: validation', () => {
     );
     expect(problems).toEqual([
       'documnets: unknown key (allowed: documents, tokens, grist_api, sessions, public_url, metrics)',
-      'documents.sales.hots_header: unknown key (allowed: engine, url, doc_id, api_key, host_header)',
+      'documents.sales.hots_header: unknown key (allowed: engine, url, doc_id, api_key, host_header, max_request_bytes)',
       'tokens[0].scope[0].perms: unknown key (allowed: document, permissions, tables)',
       'tokens[0].scopes: unknown key (allowed: token, token_sha256, name, scope)',
       'grist_api.port: unknown key (allowed: api_key, data_dir)',
@@ -410,7 +410,7 @@ describe('parseConfig: validation', () => {
 
   it('treats a key named __proto__ as an ordinary (unknown) key', () => {
     const problems = problemsOf('documents:\n  d: {url: "https://g.example.com", doc_id: d, api_key: k, __proto__: {x: 1}}\n');
-    expect(problems).toEqual(['documents.d.__proto__: unknown key (allowed: engine, url, doc_id, api_key, host_header)']);
+    expect(problems).toEqual(['documents.d.__proto__: unknown key (allowed: engine, url, doc_id, api_key, host_header, max_request_bytes)']);
   });
 });
 

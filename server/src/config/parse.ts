@@ -101,6 +101,7 @@ function parseDocument(
   const d = parsed.data;
   const doc: DocumentConfig = { kind: 'grist', name, url: trimSlashes(d.url), docId: d.doc_id, apiKey: d.api_key };
   if (d.host_header) doc.hostHeader = d.host_header;
+  if (d.max_request_bytes !== undefined) doc.maxRequestBytes = Number(d.max_request_bytes);
   return doc;
 }
 

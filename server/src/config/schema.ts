@@ -74,6 +74,11 @@ export const gristDocumentSchema = mapping({
   api_key: text(),
   // The Python format allows an empty/null host_header, meaning "no override".
   host_header: z.string({ error: (iss) => `must be text, not ${describe(iss.input)}` }).nullable().optional(),
+  // Byte budget of one bulk write request to this Grist (its JSON body limit is 1 MB unless raised).
+  max_request_bytes: text()
+    .regex(/^\d+$/, 'must be a whole number of bytes')
+    .refine((v) => Number(v) >= 16_384 && Number(v) <= 1_073_741_824, 'must be between 16384 and 1073741824')
+    .optional(),
 });
 
 /** A document held by the embedded engine. */

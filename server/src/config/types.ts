@@ -16,6 +16,8 @@ export interface GristDocumentConfig {
   apiKey: string;
   /** `Host` header to send instead of the URL's host (Docker networking). */
   hostHeader?: string;
+  /** Byte budget of one bulk write request (`max_request_bytes`; Grist's JSON limit is 1 MB by default). */
+  maxRequestBytes?: number;
 }
 
 /** A document held by the embedded SQLite engine. */

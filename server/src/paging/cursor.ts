@@ -20,6 +20,8 @@ export interface CursorState {
   id: number;
   /** For sorted paging: the last row's values of the sort columns. */
   k?: CellValue[];
+  /** For sorted paging: the last row's manualSort (Grist's tie-break), when the backend reported it. */
+  m?: number | null;
 }
 
 /** A short digest of the query a cursor belongs to. */
@@ -59,7 +61,7 @@ export function decodeCursor(cursor: string, expectedQuery: string): CursorState
       'Invalid cursor: it belongs to a different query (table, filter and sort must stay the same while paging)',
     );
   }
-  if (state.k !== undefined && !Array.isArray(state.k)) {
+  if ((state.k !== undefined && !Array.isArray(state.k)) || (state.m !== undefined && state.m !== null && typeof state.m !== 'number')) {
     throw new GatewayError('INVALID_REQUEST', 'Invalid cursor: pass next_cursor from a previous get_records result unchanged');
   }
   return state;

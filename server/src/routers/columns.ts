@@ -3,11 +3,13 @@ import { methods } from '@grist-gateway/shared';
 import type { ColumnFieldsInput } from '../backend/types.js';
 import { GatewayError } from '../errors.js';
 import { dataMethod } from '../trpc.js';
+import { checkColumnType } from './grist-input.js';
 import { backendOf } from './util.js';
 
 /** The column procedures, keyed by wire name. */
 export const columnsProcedures = {
   add_column: dataMethod(methods.add_column).mutation(async ({ ctx, input }) => {
+    checkColumnType(input.column_type, 'column_type');
     const fields: ColumnFieldsInput = { type: input.column_type, isFormula: Boolean(input.formula) };
     if (input.formula) fields.formula = input.formula;
     if (input.label != null) fields.label = input.label;
@@ -17,7 +19,10 @@ export const columnsProcedures = {
 
   modify_column: dataMethod(methods.modify_column).mutation(async ({ ctx, input }) => {
     const fields: ColumnFieldsInput = {};
-    if (input.type != null) fields.type = input.type;
+    if (input.type != null) {
+      checkColumnType(input.type, 'type');
+      fields.type = input.type;
+    }
     if (input.formula != null) {
       fields.formula = input.formula;
       // An empty formula turns a formula column back into a data column, as in Grist's UI.

@@ -5,8 +5,8 @@
 import { methods, type MethodOutput } from '@grist-gateway/shared';
 import { GristError } from '../backend/errors.js';
 import type { CellValue, DocBackend, Fields, GristRecord } from '../backend/types.js';
-import { decodeCursor, encodeCursor, queryKey, type CursorState } from '../paging/cursor.js';
-import { parseSort, makeRowComparator, type SortKey } from '../engine/sort.js';
+import { decodeCursor, encodeCursor, queryKey } from '../paging/cursor.js';
+import { pageSorted } from '../paging/sorted.js';
 import { dataMethod } from '../trpc.js';
 import { backendOf, checkBatchSize } from './util.js';
 
@@ -38,11 +38,6 @@ function normaliseSort(sort: string | string[] | null | undefined): string | und
   return joined.trim() === '' ? undefined : joined;
 }
 
-/** Values of the sort columns of a record, for a sorted cursor. */
-function sortValues(record: GristRecord, keys: readonly SortKey[]): CellValue[] {
-  return keys.map((key) => (typeof key.col === 'string' ? (record.fields[key.col] ?? null) : null));
-}
-
 /** Reads one page in id order using the backend's keyset support. */
 async function pageById(
   backend: DocBackend,
@@ -57,44 +52,6 @@ async function pageById(
   const records = more ? rows.slice(0, pageSize) : rows;
   const last = records.at(-1);
   return { records, next: more && last ? encodeCursor({ v: 1, q, id: last.id }) : null };
-}
-
-/**
- * Reads one page in a sorted order: the backend sorts, the page starts right after the cursor's row (or,
- * when that row was deleted meanwhile, after the position its sort values had). Rows added meanwhile appear
- * where they sort, never twice.
- */
-async function pageSorted(
-  backend: DocBackend,
-  table: string,
-  filter: Record<string, CellValue[]> | undefined,
-  sort: string,
-  state: CursorState | undefined,
-  pageSize: number,
-  q: string,
-): Promise<{ records: GristRecord[]; next: string | null }> {
-  const rows = await backend.getRecords(table, { filter, sort });
-  const keys = parseSort(sort);
-  let start = 0;
-  if (state) {
-    const index = rows.findIndex((r) => r.id === state.id);
-    if (index >= 0) start = index + 1;
-    else {
-      const position = { id: state.id, values: state.k ?? [] };
-      type Keyed = { id: number; values: readonly CellValue[] };
-      const compare = makeRowComparator<Keyed>(
-        keys,
-        (row, key) => row.values[keys.indexOf(key)] ?? null,
-        (a, b) => a.id - b.id,
-      );
-      start = rows.findIndex((r) => compare({ id: r.id, values: sortValues(r, keys) }, position) > 0);
-      if (start < 0) start = rows.length;
-    }
-  }
-  const records = rows.slice(start, start + pageSize);
-  const last = records.at(-1);
-  const more = start + pageSize < rows.length;
-  return { records, next: more && last ? encodeCursor({ v: 1, q, id: last.id, k: sortValues(last, keys) }) : null };
 }
 
 /** Splits update records into runs with the same field names (Grist requires one key set per PATCH). */

@@ -2,6 +2,7 @@
 import { methods } from '@grist-gateway/shared';
 import type { ColumnFieldsInput } from '../backend/types.js';
 import { dataMethod } from '../trpc.js';
+import { checkColumnType } from './grist-input.js';
 import { backendOf, parseWidgetOptions } from './util.js';
 
 /** The table procedures, keyed by wire name. */
@@ -28,6 +29,7 @@ export const tablesProcedures = {
   }),
 
   create_table: dataMethod(methods.create_table).mutation(async ({ ctx, input }) => {
+    input.columns.forEach((c, i) => checkColumnType(c.type, `columns[${i}].type`));
     const [tableId] = await backendOf(ctx).createTables([
       {
         id: input.table_id,

@@ -7,6 +7,7 @@
 import { GristError } from '../../backend/errors.js';
 import type {
   AttachmentDownload,
+  CellValue,
   AttachmentMetadata,
   AttachmentUpload,
   ColumnFieldsInput,
@@ -18,6 +19,8 @@ import type {
   NewColumn,
   NewTable,
   SqlOptions,
+  SortedPage,
+  SortPosition,
   SqlResult,
   TableInfo,
   UpsertOptions,
@@ -27,17 +30,26 @@ import type {
 } from '../../backend/types.js';
 import { GristClient, seg, type GristClientOptions } from './client.js';
 import { buildUploadBody } from './multipart.js';
+import { DocCapabilities } from './capabilities.js';
+import { ColumnTypes } from './column-types.js';
 import { RecordReader, sortParam } from './reads.js';
 import { idsAt, listAt, numberList, objectAnswer } from './shapes.js';
 import { RecordWriter } from './writes.js';
 
 /** Settings of a {@link GristHttpBackend}. */
 export interface GristHttpBackendOptions extends GristClientOptions {
-  /** Rows per write request. Default 500. */
+  /** Most rows per write request (requests are sized by bytes first). Default 50,000. */
   chunkSize?: number | undefined;
+  /** Bytes per write request (config `max_request_bytes`); Grist's default limit is 1 MB. Default 1,048,576. */
+  maxRequestBytes?: number | undefined;
+  /** How long a 403 from `/sql` (access rules) is remembered before `/sql` is tried again. Default 5 min. */
+  sqlRecheckMs?: number | undefined;
   /** Rows per page of `iterateRecords`. Default 5000. */
   pageSize?: number | undefined;
 }
+
+/** Default row cap of one write request. */
+export const DEFAULT_CHUNK_ROWS = 50_000;
 
 /** One Grist document reached over HTTP. */
 export class GristHttpBackend implements DocBackend {
@@ -45,19 +57,33 @@ export class GristHttpBackend implements DocBackend {
   readonly #reader: RecordReader;
   readonly #writer: RecordWriter;
   readonly #pageSize: number;
+  /** What this document turned out to support (`/sql` allowed, newer endpoints, request budget). */
+  readonly capabilities: DocCapabilities;
 
   constructor(options: GristHttpBackendOptions) {
-    const chunkSize = options.chunkSize ?? 500;
+    const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_ROWS;
     if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`);
     this.#client = new GristClient(options);
-    this.#reader = new RecordReader(this.#client);
-    this.#writer = new RecordWriter(this.#client, chunkSize, options.maxInFlight ?? 4);
+    this.capabilities = new DocCapabilities({ maxRequestBytes: options.maxRequestBytes, sqlRecheckMs: options.sqlRecheckMs });
+    this.#reader = new RecordReader(this.#client, this.capabilities, new ColumnTypes(this.#client));
+    this.#writer = new RecordWriter(this.#client, chunkSize, options.maxInFlight ?? 4, this.capabilities);
     this.#pageSize = options.pageSize ?? 5000;
   }
 
   /** The server as shown in messages (no credentials). */
   get server(): string {
     return this.#client.server;
+  }
+
+  /**
+   * One page of a sorted read strictly after `after`, in one `/sql` request; undefined when this document
+   * (access rules) or query (see `sql-pages.ts`) does not allow it, and the caller reads the sorted table.
+   */
+  sortedPage(
+    tableId: string,
+    query: { filter?: Record<string, CellValue[]> | undefined; sort: string; after?: SortPosition | undefined; limit: number },
+  ): Promise<SortedPage | undefined> {
+    return this.#reader.sortedPage(tableId, query);
   }
 
   async listTables(): Promise<TableInfo[]> {
@@ -105,6 +131,7 @@ export class GristHttpBackend implements DocBackend {
 
   async createTables(tables: NewTable[]): Promise<string[]> {
     const answer = await this.#client.json({ method: 'POST', path: '/tables', jsonText: JSON.stringify({ tables }) });
+    this.#reader.schemaChanged();
     return idsAt(answer, 'tables', 'string', 'POST /tables');
   }
 
@@ -113,6 +140,7 @@ export class GristHttpBackend implements DocBackend {
    * rename does not change. The PATCH is not retried: a repeat after a lost answer would hit the old name.
    */
   async renameTable(tableId: string, newTableId: string): Promise<string> {
+    this.#reader.schemaChanged();
     const before = (await this.listTables()).find((t) => t.id === tableId);
     await this.#client.json({
       method: 'PATCH',
@@ -121,6 +149,7 @@ export class GristHttpBackend implements DocBackend {
       idempotent: false,
     });
     if (!before) return newTableId; // Grist accepted a table it did not list (a numeric ref): best effort.
+    this.#reader.schemaChanged();
     const after = (await this.listTables()).find((t) => t.fields.tableRef === before.fields.tableRef);
     return after?.id ?? newTableId;
   }
@@ -130,6 +159,7 @@ export class GristHttpBackend implements DocBackend {
    * 500 `[Sandbox] ValueError No such table: X`; it is reported as the REST endpoints do, 404.
    */
   async removeTable(tableId: string): Promise<void> {
+    this.#reader.schemaChanged(tableId);
     try {
       await this.#client.json({ method: 'POST', path: '/apply', jsonText: JSON.stringify([['RemoveTable', tableId]]) });
     } catch (err) {
@@ -142,22 +172,28 @@ export class GristHttpBackend implements DocBackend {
 
   async addColumns(tableId: string, columns: NewColumn[]): Promise<string[]> {
     const path = `/tables/${seg(tableId)}/columns`;
+    this.#reader.schemaChanged(tableId);
     const answer = await this.#client.json({ method: 'POST', path, jsonText: JSON.stringify({ columns }) });
+    this.#reader.schemaChanged(tableId);
     return idsAt(answer, 'columns', 'string', `POST ${path}`);
   }
 
   async modifyColumns(tableId: string, columns: { id: string; fields: ColumnFieldsInput }[]): Promise<void> {
     // Not retried: a repeated colId/label rename would fail or rename twice.
+    this.#reader.schemaChanged(tableId);
     await this.#client.json({
       method: 'PATCH',
       path: `/tables/${seg(tableId)}/columns`,
       jsonText: JSON.stringify({ columns }),
       idempotent: false,
     });
+    this.#reader.schemaChanged(tableId);
   }
 
   async deleteColumn(tableId: string, colId: string): Promise<void> {
+    this.#reader.schemaChanged(tableId);
     await this.#client.json({ method: 'DELETE', path: `/tables/${seg(tableId)}/columns/${seg(colId)}` });
+    this.#reader.schemaChanged(tableId);
   }
 
   async uploadAttachments(files: AttachmentUpload[]): Promise<number[]> {

@@ -1,12 +1,10 @@
 /**
  * Splitting large writes into requests Grist accepts, and bounding concurrent requests per document.
  *
- * Grist refuses JSON bodies over 1 MB (413) and answers 429 past 10 concurrent requests per document, so
- * writes go out in chunks (by row count and by serialized size) and at most a few requests run at once.
+ * Grist refuses JSON bodies over its limit (1 MB by default) with 413 and answers 429 past 10 concurrent
+ * requests per document, so writes go out in chunks sized by bytes (and a row cap) and at most a few
+ * requests run at once. Fewer, larger requests are much cheaper for Grist than many small ones.
  */
-
-/** Grist's body limit is 1 MB; stay clearly under it (the envelope and multi-byte text need room). */
-export const DEFAULT_MAX_CHUNK_BYTES = 900_000;
 
 /** One chunk: the serialized items and the request indexes they came from. */
 export interface Chunk {
@@ -14,30 +12,75 @@ export interface Chunk {
   indexes: number[];
   /** Each item already serialized as JSON. */
   json: string[];
+  /** UTF-8 bytes of the items joined with commas. */
+  bytes: number;
+}
+
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+/** UTF-8 length of a JSON text (JSON.stringify leaves non-ASCII unescaped; ASCII is one byte a unit). */
+function utf8Length(json: string): number {
+  return NON_ASCII.test(json) ? Buffer.byteLength(json, 'utf8') : json.length;
+}
+
+/** UTF-8 bytes of a chunk's items joined with commas. */
+export function chunkBytes(chunk: Chunk): number {
+  return chunk.bytes;
 }
 
 /**
- * Splits items (given by request index) into chunks of at most `maxRows` items and about `maxBytes` of
- * JSON. Each item is serialized once, here, and the chunk body is built by joining (no second pass).
+ * Splits items (given by request index) into chunks of at most `maxRows` items and at most `maxBytes`
+ * bytes of items (an item larger than that goes alone). Each item is serialized once, here, and the
+ * chunk body is built by joining (no second pass).
  */
-export function chunkItems<T>(items: readonly T[], indexes: readonly number[], maxRows: number, maxBytes = DEFAULT_MAX_CHUNK_BYTES): Chunk[] {
+export function chunkItems<T>(items: readonly T[], indexes: readonly number[], maxRows: number, maxBytes: number): Chunk[] {
   const chunks: Chunk[] = [];
-  let current: Chunk = { indexes: [], json: [] };
-  let bytes = 0;
+  let current: Chunk = { indexes: [], json: [], bytes: 0 };
   for (const index of indexes) {
     const json = JSON.stringify(items[index]);
-    // String length undercounts multi-byte UTF-8; the 10% margin under 1 MB covers typical text.
-    if (current.json.length > 0 && (current.json.length >= maxRows || bytes + json.length + 1 > maxBytes)) {
+    const size = utf8Length(json) + 1; // and a comma
+    if (current.json.length > 0 && (current.json.length >= maxRows || current.bytes + size > maxBytes)) {
       chunks.push(current);
-      current = { indexes: [], json: [] };
-      bytes = 0;
+      current = { indexes: [], json: [], bytes: 0 };
     }
     current.indexes.push(index);
     current.json.push(json);
-    bytes += json.length + 1;
+    current.bytes += size;
   }
   if (current.json.length > 0) chunks.push(current);
   return chunks;
+}
+
+/**
+ * Splits a chunk Grist refused as too large into pieces of at most `maxBytes` (at least two pieces, so
+ * the retry always makes progress).
+ */
+export function splitChunk(chunk: Chunk, maxBytes: number): Chunk[] {
+  const budget = Math.min(maxBytes, Math.ceil(chunk.bytes / 2));
+  const out: Chunk[] = [];
+  let current: Chunk = { indexes: [], json: [], bytes: 0 };
+  chunk.json.forEach((json, i) => {
+    const size = utf8Length(json) + 1;
+    if (current.json.length > 0 && current.bytes + size > budget) {
+      out.push(current);
+      current = { indexes: [], json: [], bytes: 0 };
+    }
+    current.indexes.push(chunk.indexes[i] as number);
+    current.json.push(json);
+    current.bytes += size;
+  });
+  if (current.json.length > 0) out.push(current);
+  if (out.length === 1 && chunk.json.length > 1) {
+    // Every item but the last fit: still split in two.
+    const half = Math.ceil(chunk.json.length / 2);
+    return [slice(chunk, 0, half), slice(chunk, half, chunk.json.length)];
+  }
+  return out;
+}
+
+function slice(chunk: Chunk, from: number, to: number): Chunk {
+  const json = chunk.json.slice(from, to);
+  return { indexes: chunk.indexes.slice(from, to), json, bytes: json.reduce((n, j) => n + utf8Length(j) + 1, 0) };
 }
 
 /**

@@ -29,6 +29,8 @@ export interface GristClientOptions {
   retryBaseDelayMs?: number | undefined;
   /** Use this instead of node:http (then `hostHeader` is not possible). */
   fetch?: typeof fetch | undefined;
+  /** Other secrets (API keys, tokens) to scrub from Grist's error text besides `apiKey`. */
+  secrets?: readonly string[] | undefined;
 }
 
 /** What to send. */
@@ -63,8 +65,10 @@ export class GristClient {
   readonly #retry: RetryPolicy;
   readonly #slots: Semaphore;
   readonly #transport: Transport;
+  readonly #scrub: (text: string) => string;
 
   constructor(options: GristClientOptions) {
+    this.#scrub = secretScrubber([options.apiKey, ...(options.secrets ?? [])]);
     let base: URL;
     try {
       base = new URL(options.url);
@@ -108,7 +112,7 @@ export class GristClient {
         return JSON.parse(text) as unknown;
       } catch {
         throw new GristError(502, `Grist server ${this.server} sent an answer that is not JSON for ${spec.method} ${spec.path}`, undefined, {
-          kind: 'unavailable',
+          kind: 'malformed',
         });
       }
     });
@@ -200,19 +204,35 @@ export class GristClient {
       parsed = undefined;
     }
     const tries = attempt > 0 ? ` (after ${attempt + 1} attempts)` : '';
-    const extra = res.status === 503 || res.status === 429 ? { kind: 'unavailable' as const } : undefined;
+    const transient = res.status === 503 || res.status === 429;
     if (isErrorBody(parsed)) {
-      const details = isPlainObject(parsed.details) ? parsed.details : undefined;
-      const message = tries && extra ? `${parsed.error}${tries}` : parsed.error;
+      const details = isPlainObject(parsed.details) ? (this.#scrubDeep(parsed.details) as Record<string, unknown>) : undefined;
+      const error = this.#scrub(parsed.error);
+      const message = tries && transient ? `${error}${tries}` : error;
+      // `not found: /api/...` is Grist's answer for a route it does not have (an older server), not for a
+      // table or row the caller named.
+      const route = res.status === 404 && /^not found: \//.test(parsed.error);
+      const extra = transient ? { kind: 'unavailable' as const } : route ? { kind: 'route' as const } : undefined;
       return new GristError(res.status, message, details, extra);
     }
-    const snippet = text.trim().slice(0, 200);
+    const snippet = this.#scrub(text.trim().slice(0, 200));
+    // Without Grist's JSON error body the answer came from something else (a proxy's error page, a wrong
+    // URL): only the statuses that mean the same from anyone keep their meaning.
+    const kind = transient ? ('unavailable' as const) : res.status === 413 || res.status === 504 ? undefined : ('malformed' as const);
     return new GristError(
       res.status,
       `Grist server ${this.server} answered HTTP ${res.status} to ${what}${tries}${snippet ? `: ${snippet}` : ''}`,
       undefined,
-      extra,
+      kind ? { kind } : undefined,
     );
+  }
+
+  /** Scrubs secrets from every string inside Grist's `details`. */
+  #scrubDeep(value: unknown, depth = 0): unknown {
+    if (typeof value === 'string') return this.#scrub(value);
+    if (depth > 4 || value === null || typeof value !== 'object') return value;
+    if (Array.isArray(value)) return value.map((v) => this.#scrubDeep(v, depth + 1));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.#scrubDeep(v, depth + 1)]));
   }
 
   #timeoutError(what: string): GristError {
@@ -248,6 +268,21 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 function isErrorBody(value: unknown): value is { error: string; details?: unknown } {
   return isPlainObject(value) && typeof value['error'] === 'string';
+}
+
+/**
+ * A function that removes secrets from upstream text: the configured secrets verbatim, and anything
+ * that looks like an `Authorization: Bearer ...` value or a gateway token, so that a misbehaving upstream
+ * echoing request headers cannot hand them to a caller or a log.
+ */
+export function secretScrubber(secrets: readonly (string | undefined)[]): (text: string) => string {
+  const known = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6))].sort((a, b) => b.length - a.length);
+  const pattern = /\b(Bearer\s+)[^\s"',;]+|\b(?:gga|sess)_[A-Za-z0-9_-]{8,}/gi;
+  return (text) => {
+    let out = text;
+    for (const secret of known) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
+    return out.replace(pattern, (_m, bearer: string | undefined) => (bearer ? `${bearer}[redacted]` : '[redacted]'));
+  };
 }
 
 /** The URL without user info, for messages. */

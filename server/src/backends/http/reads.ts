@@ -1,135 +1,244 @@
 /**
- * Record reads over Grist's REST API, including keyset paging (`afterId`), which Grist lacks.
+ * Record reads over Grist's REST API, including keyset paging, which Grist lacks.
  *
- * `afterId` is built from two requests per page: `POST /sql` finds the next ids
- * (`SELECT id FROM "T" WHERE id > ? ORDER BY id LIMIT ?`, cheap on SQLite's rowid), then
- * `POST /records/list` fetches exactly those rows, with the caller's filter merged in. With a filter a page
- * may therefore hold fewer rows than `limit` even though more matching rows follow: callers page on until
- * a page comes back empty, or use `iterateRecords`, which handles this.
+ * Where the document allows `POST /sql` (see `capabilities.ts`), a page (`afterId`, or a sorted page after
+ * a position) is one statement: filter, keyset position, Grist's order and limit in SQL
+ * (`sql-pages.ts`), its rows decoded into the records shape from cached column types (`sql-cells.ts`),
+ * exactly as `GET /records` would encode them. That is one request per page, O(page) on Grist's side.
+ *
+ * Where `/sql` is refused (an access rule hides something from the API key's user: Grist then refuses
+ * `/sql` with 403), or where SQL cannot reproduce Grist's answer exactly (a sort flag, text outside
+ * printable ASCII in a sort column, ...), pages come from `GET /records`: an id page of an unfiltered
+ * table first tries the next `limit` ids (one request when ids are dense), else the table (filtered by
+ * Grist) is read and the page cut out here. Sorted pages then return undefined and the router reads the
+ * sorted table once per page (bounded by the table; documented in the README).
  */
 import { GristError } from '../../backend/errors.js';
-import type { CellValue, GetRecordsOptions, GristRecord } from '../../backend/types.js';
+import type { CellValue, GetRecordsOptions, GristRecord, SortedPage, SortPosition } from '../../backend/types.js';
+import { parseSort } from '../../engine/sort.js';
+import { isAccessRefusal, isMissingRoute, type DocCapabilities } from './capabilities.js';
 import { seg, type GristClient } from './client.js';
-import { isObject, listAt } from './shapes.js';
+import type { ColumnTypes } from './column-types.js';
+import { isObject, listAt, malformed } from './shapes.js';
+import { decodeRow, UndecodableCell } from './sql-cells.js';
+import { buildPageSql, punctuationSql, type PageQuery } from './sql-pages.js';
 
 /** Rows per page of `iterateRecords`. */
 export const PAGE_SIZE = 5000;
 
-/** Ids per `records/list` request (about 30 KB of JSON). */
-const IDS_PER_REQUEST = 5000;
-
-/** Ids per `GET /records` when the filter must go in the URL (about 6 KB; servers cap headers at 16 KB). */
-const IDS_PER_URL = 800;
+/** How long a sort found inexact in SQL goes straight to `GET /records`. */
+const UNSAFE_SORT_MEMORY_MS = 60_000;
 
 /** Above this many characters of filter JSON the read goes through `POST /records/list` (URL limits). */
 const MAX_FILTER_IN_URL = 2000;
 
+/** Ids per guessed dense page through `GET` (URL length; servers cap headers at 16 KB). */
+const IDS_PER_URL = 800;
+
 /** Reads records of one table. */
 export class RecordReader {
-  /** Set once the server turned out to lack `POST /records/list`. */
-  #noList = false;
+  /** Punctuation found in text sort columns, per table (see `sql-pages.ts`); undefined = not sortable in SQL. */
+  readonly #punctuation = new Map<string, Map<string, Set<string> | undefined>>();
+  /** Sorts found not to be exact in SQL (alt text in a number column...), with when, per table + sort. */
+  readonly #unsafeSorts = new Map<string, number>();
 
-  constructor(private readonly client: GristClient) {}
+  constructor(
+    private readonly client: GristClient,
+    private readonly caps: DocCapabilities,
+    private readonly columns: ColumnTypes,
+  ) {}
 
-  /** `GET /records` (or `POST /records/list` for big filters); `afterId` as described above. */
+  /** `GET /records` (or `POST /records/list` for big filters); `afterId` pages as described above. */
   async get(tableId: string, options: GetRecordsOptions = {}): Promise<GristRecord[]> {
     if (options.afterId === undefined) return this.#plain(tableId, options);
     const limit = options.limit ?? 0;
-    const ids = await this.idsAfter(tableId, options.afterId, limit > 0 ? limit : undefined);
-    const records = await this.byIds(tableId, ids, options);
-    return limit < 0 ? records.slice(0, Math.max(0, records.length + limit)) : records;
+    if (limit >= 0 && options.sort === undefined) {
+      const page = await this.#sqlPage(
+        { table: tableId, filter: options.filter, after: { id: options.afterId }, limit: limit > 0 ? limit : -1 },
+        options.hidden === true,
+      );
+      if (page) return page.records;
+    }
+    return this.#afterIdWithoutSql(tableId, options);
   }
 
   /**
-   * Pages through the table in id order, `PAGE_SIZE` ids per step, never holding more than one page.
-   * With `sort` (or a negative limit) the order is not id order, so the result is read whole and sliced.
+   * One page in a sort order, strictly after `after`, through `/sql`; undefined when this document or
+   * query cannot be paged that way (the caller then sorts the whole read).
+   */
+  async sortedPage(
+    tableId: string,
+    query: { filter?: Record<string, CellValue[]> | undefined; sort: string; after?: SortPosition | undefined; limit: number },
+  ): Promise<SortedPage | undefined> {
+    return this.#sqlPage({ table: tableId, ...query }, false);
+  }
+
+  /**
+   * Pages through the table, never holding more than one page when `/sql` is available; otherwise the
+   * table is read once (one request) and handed out in pages.
    */
   async *iterate(tableId: string, options: GetRecordsOptions = {}, pageSize = PAGE_SIZE): AsyncGenerator<GristRecord[]> {
     const limit = options.limit ?? 0;
-    if (options.sort !== undefined || limit < 0) {
-      const all = await this.get(tableId, options);
-      for (let i = 0; i < all.length; i += pageSize) yield all.slice(i, i + pageSize);
-      return;
-    }
-    let after = options.afterId ?? 0;
     let remaining = limit > 0 ? limit : Number.POSITIVE_INFINITY;
-    const filtered = options.filter !== undefined && Object.keys(options.filter).length > 0;
-    // Row ids are usually dense. Without a filter, a page can then skip `/sql` and ask for the next
-    // `step` ids directly; a page with a gap (or a filter) goes back to asking `/sql` for the ids.
-    let dense = false;
-    while (remaining > 0) {
-      // Without a filter every id found is a row returned, so never scan past the limit.
-      const step = filtered ? pageSize : Math.min(pageSize, remaining);
-      let ids: number[];
-      if (dense) {
-        ids = Array.from({ length: step }, (_, i) => after + 1 + i);
-      } else {
-        ids = await this.idsAfter(tableId, after, step);
-        if (ids.length === 0) return;
-      }
-      let records = await this.byIds(tableId, ids, options);
-      const first = ids[0] ?? after;
-      const last = ids[ids.length - 1] ?? after;
-      // An /sql answer shorter than asked is the end of the table; a dense page that had a gap hands over
-      // to /sql, which finds the next rows (or the end).
-      const end = !dense && ids.length < step;
-      dense = dense ? records.length === step : !filtered && ids.length === step && last - first + 1 === step;
+    const sort = sortParam(options.sort);
+    let after: SortPosition | undefined = sort === undefined ? { id: options.afterId ?? 0 } : undefined;
+    const viaSql = limit >= 0 && (sort === undefined || options.afterId === undefined);
+    while (viaSql && remaining > 0) {
+      const step = Math.min(pageSize, remaining);
+      const page = await this.#sqlPage({ table: tableId, filter: options.filter, sort, after, limit: step }, options.hidden === true);
+      if (!page) break; // not possible here (any more): finish from the whole read below
+      if (page.records.length > 0) yield page.records;
+      remaining -= page.records.length;
+      const last = page.positions.at(-1);
+      if (page.records.length < step || !last) return;
       after = last;
-      if (records.length > remaining) records = records.slice(0, remaining);
-      remaining -= records.length;
-      if (records.length > 0) yield records;
-      if (end) return;
     }
+    if (remaining <= 0) return;
+    let rows = await this.get(tableId, { ...options, afterId: undefined, limit: sort === undefined && limit > 0 ? undefined : options.limit });
+    if (sort === undefined) {
+      const from = after?.id ?? options.afterId;
+      if (from !== undefined) rows = rows.filter((r) => r.id > from);
+    } else if (after) {
+      const index = rows.findIndex((r) => r.id === after?.id);
+      rows = rows.slice(index + 1);
+    }
+    if (rows.length > remaining) rows = rows.slice(0, remaining);
+    for (let i = 0; i < rows.length; i += pageSize) yield rows.slice(i, i + pageSize);
   }
 
-  /** Ids of the rows after `afterId`, ascending, at most `limit` (all when undefined). */
-  async idsAfter(tableId: string, afterId: number, limit?: number): Promise<number[]> {
-    const quoted = `"${tableId.replace(/"/g, '""')}"`;
-    const sql = `SELECT id FROM ${quoted} WHERE id > ? ORDER BY id${limit === undefined ? '' : ' LIMIT ?'}`;
-    const args: number[] = limit === undefined ? [afterId] : [afterId, limit];
+  /** Tells the reader a table's schema changed (drops cached column types). */
+  schemaChanged(tableId?: string): void {
+    this.columns.invalidate(tableId);
+    if (tableId === undefined) this.#punctuation.clear();
+    else this.#punctuation.delete(tableId);
+  }
+
+  /** One page through `/sql`, or undefined when not possible (see the module comment). */
+  async #sqlPage(query: PageQuery, hidden: boolean, retried = false): Promise<SortedPage | undefined> {
+    if (!this.caps.has('sql')) return undefined;
+    const sortKey = `${query.table}\u0000${sortParam(query.sort) ?? ''}`;
+    const unsafeSince = this.#unsafeSorts.get(sortKey);
+    if (unsafeSince !== undefined && Date.now() - unsafeSince < UNSAFE_SORT_MEMORY_MS) return undefined;
+    const columns = await this.columns.get(query.table);
+    const punctuation = this.#punctuation.get(query.table) ?? new Map<string, Set<string> | undefined>();
+    if ([...punctuation.values()].some((v) => v === undefined)) {
+      const bad = [...punctuation.entries()].filter(([, v]) => v === undefined).map(([k]) => k);
+      if (parseSort(query.sort ?? '').some((k) => bad.includes(String(k.col)))) return undefined;
+    }
+    const built = buildPageSql(query, columns, punctuation as Map<string, Set<string>>);
+    if (!built) return undefined;
+    const rows = await this.#runSql(query.table, built.sql, built.args);
+    if (rows === undefined) return undefined;
+    if (built.guard !== undefined) {
+      const first = rows[0] ?? (await this.#runSql(query.table, built.guard, []))?.[0];
+      if (first?.['__gg_unsafe'] !== 0) {
+        // Unmapped punctuation in a text sort column can be learned once; anything else falls back.
+        if (!retried && built.textColumns.length > 0 && (await this.#learnPunctuation(query.table, built.textColumns))) {
+          return this.#sqlPage(query, hidden, true);
+        }
+        this.#unsafeSorts.set(sortKey, Date.now());
+        return undefined;
+      }
+      if (rows.length === 0) return { records: [], positions: [] };
+      for (const row of rows) delete row['__gg_unsafe'];
+    }
+    const known = new Set(columns.map((c) => c.id));
+    const keys = query.sort === undefined ? [] : parseSort(query.sort);
+    const records: GristRecord[] = [];
+    const positions: SortPosition[] = [];
+    try {
+      for (const row of rows) {
+        if (!sameColumns(row, known)) {
+          // Someone changed the table's columns: reload the types once, then decode.
+          this.columns.invalidate(query.table);
+          return retried ? undefined : this.#sqlPage(query, hidden, true);
+        }
+        const record = decodeRow(row, columns, hidden);
+        const manualSort = row['manualSort'];
+        records.push(record);
+        positions.push({
+          id: record.id,
+          values: keys.map((k): CellValue => {
+            if (k.col === 'id') return record.id;
+            if (k.col === 'manualSort') return typeof manualSort === 'number' ? manualSort : null;
+            return record.fields[String(k.col)] ?? null;
+          }),
+          manualSort: typeof manualSort === 'number' ? manualSort : null,
+        });
+      }
+    } catch (err) {
+      if (err instanceof UndecodableCell) return undefined;
+      throw err;
+    }
+    return { records, positions };
+  }
+
+  /**
+   * Runs a statement; undefined when `/sql` is refused (remembered) or fails in a way the records endpoints
+   * would not (the caller falls back). An unknown table is a 404, as the records endpoints say it.
+   */
+  async #runSql(table: string, sql: string, args: unknown[]): Promise<Record<string, unknown>[] | undefined> {
     let answer: unknown;
     try {
       answer = await this.client.json({ method: 'POST', path: '/sql', jsonText: JSON.stringify({ sql, args }) });
     } catch (err) {
-      // Report an unknown table as the records endpoint would, not as a SQL error.
-      if (err instanceof GristError && err.status === 400 && /no such table/i.test(err.message)) {
-        throw new GristError(404, `Table not found "${tableId}"`, undefined, { kind: 'table', table: tableId });
+      if (isAccessRefusal(err)) {
+        this.caps.lacks('sql', (err as GristError).message);
+        return undefined;
+      }
+      if (err instanceof GristError && err.status === 400) {
+        this.columns.invalidate(table);
+        if (/no such table/i.test(err.message)) {
+          throw new GristError(404, `Table not found "${table}"`, undefined, { kind: 'table', table });
+        }
+        // A column renamed meanwhile, a statement over Grist's time limit: the records endpoints still answer.
+        return undefined;
       }
       throw err;
     }
     return listAt(answer, 'records', 'POST /sql').map((row) => {
-      const id = isObject(row) && isObject(row['fields']) ? row['fields']['id'] : undefined;
-      if (typeof id !== 'number') throw new GristError(502, 'unexpected answer from Grist for POST /sql: a row without a numeric id');
-      return id;
+      if (!isObject(row) || !isObject(row['fields'])) throw malformed('POST /sql', 'records with fields');
+      return row['fields'];
     });
   }
 
-  /**
-   * The rows with these ids (ascending) that also match the caller's filter, in batches of ids: 5000 per
-   * `POST /records/list`, or 800 per `GET` (URL length) on a Grist without `records/list`.
-   */
-  async byIds(tableId: string, ids: number[], options: GetRecordsOptions): Promise<GristRecord[]> {
-    const wanted = options.filter?.['id'];
-    if (wanted) {
-      const allowed = new Set(wanted);
-      ids = ids.filter((id) => allowed.has(id));
+  /** Finds which punctuation occurs in text sort columns; false when one is not printable ASCII text. */
+  async #learnPunctuation(table: string, textColumns: string[]): Promise<boolean> {
+    const { sql, read } = punctuationSql(table, textColumns);
+    const row = (await this.#runSql(table, sql, []))?.[0];
+    if (!row) return false;
+    const learned = read(row);
+    const known = this.#punctuation.get(table) ?? new Map<string, Set<string> | undefined>();
+    for (const [col, chars] of learned) known.set(col, chars);
+    this.#punctuation.set(table, known);
+    return [...learned.values()].every((v) => v !== undefined);
+  }
+
+  /** An `afterId` page without `/sql`: a guessed dense id range, else the table read once and cut here. */
+  async #afterIdWithoutSql(tableId: string, options: GetRecordsOptions): Promise<GristRecord[]> {
+    const after = options.afterId ?? 0;
+    const limit = options.limit ?? 0;
+    const { afterId: _afterId, limit: _limit, ...rest } = options;
+    const filtered = options.filter !== undefined && Object.keys(options.filter).length > 0;
+    if (!filtered && limit > 0 && options.sort === undefined && (limit <= IDS_PER_URL || this.caps.has('recordsList'))) {
+      const ids = Array.from({ length: limit }, (_, i) => after + 1 + i);
+      try {
+        const page = await this.#plain(tableId, { ...rest, filter: { id: ids } });
+        if (page.length === limit) return page;
+      } catch {
+        // A guess only (e.g. a URL too long for an old server): the whole read below answers properly.
+      }
     }
-    const out: GristRecord[] = [];
-    for (let i = 0; i < ids.length; ) {
-      const size = this.#noList ? IDS_PER_URL : IDS_PER_REQUEST;
-      const filter: Record<string, CellValue[]> = { ...options.filter, id: ids.slice(i, i + size) };
-      const query = { filter, sort: options.sort, hidden: options.hidden };
-      const page = this.#noList ? await this.#get(tableId, query) : await this.#list(tableId, query);
-      if (page === undefined) continue; // records/list is missing: redo this batch in URL-sized pieces
-      for (const record of page) out.push(record);
-      i += size;
-    }
-    return out;
+    let rows = (await this.#plain(tableId, rest)).filter((r) => r.id > after);
+    if (options.sort === undefined) rows.sort((a, b) => a.id - b.id);
+    if (limit > 0) rows = rows.slice(0, limit);
+    else if (limit < 0) rows = rows.slice(0, Math.max(0, rows.length + limit));
+    return rows;
   }
 
   async #plain(tableId: string, options: GetRecordsOptions): Promise<GristRecord[]> {
     const filterJson = options.filter === undefined ? undefined : JSON.stringify(options.filter);
-    if (!this.#noList && filterJson !== undefined && filterJson.length > MAX_FILTER_IN_URL) {
+    if (this.caps.has('recordsList') && filterJson !== undefined && filterJson.length > MAX_FILTER_IN_URL) {
       const records = await this.#list(tableId, options);
       if (records !== undefined) return records;
     }
@@ -148,13 +257,12 @@ export class RecordReader {
         hidden: options.hidden ? 'true' : undefined,
       },
     });
-    return listAt(answer, 'records', `GET /tables/${tableId}/records`) as GristRecord[];
+    return recordList(answer, `GET /tables/${tableId}/records`);
   }
 
   /**
    * `POST /records/list`: the same read with its parameters in a JSON body (no URL length limit).
-   * Undefined when this Grist has no such route (older versions answer 404 `not found: ...`); the reader
-   * then remembers to use `GET`.
+   * Undefined when this Grist has no such route (before 1.7.14); the document then uses `GET`.
    */
   async #list(tableId: string, options: GetRecordsOptions): Promise<GristRecord[] | undefined> {
     const body: Record<string, unknown> = {};
@@ -168,14 +276,34 @@ export class RecordReader {
     try {
       answer = await this.client.json({ method: 'POST', path, jsonText: JSON.stringify(body) });
     } catch (err) {
-      if (err instanceof GristError && err.status === 404 && err.message.startsWith('not found:')) {
-        this.#noList = true;
+      if (isMissingRoute(err)) {
+        this.caps.lacks('recordsList', (err as GristError).message);
         return undefined;
       }
       throw err;
     }
-    return listAt(answer, 'records', `POST ${path}`) as GristRecord[];
+    return recordList(answer, `POST ${path}`);
   }
+}
+
+/** `{records: [{id, fields}]}`, checked entry by entry (a wrong shape is Grist's malfunction: 502). */
+function recordList(answer: unknown, what: string): GristRecord[] {
+  const list = listAt(answer, 'records', what);
+  for (const r of list) {
+    if (!isObject(r) || typeof r['id'] !== 'number' || !isObject(r['fields'])) throw malformed(what, 'records with a numeric id and fields');
+  }
+  return list as GristRecord[];
+}
+
+/** `true` when a `/sql` row has exactly the cached columns (plus `id`). */
+function sameColumns(row: Record<string, unknown>, known: ReadonlySet<string>): boolean {
+  let count = 0;
+  for (const key of Object.keys(row)) {
+    if (key === 'id') continue;
+    if (!known.has(key)) return false;
+    count += 1;
+  }
+  return count === known.size;
 }
 
 /** Grist's `sort` parameter: comma-separated keys. */

@@ -9,8 +9,9 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function malformed(what: string, expected: string): GristError {
-  return new GristError(502, `unexpected answer from Grist for ${what}: expected ${expected}`, undefined, { kind: 'unavailable' });
+/** The error for an answer of the wrong shape: a Grist malfunction (502), never the caller's fault. */
+export function malformed(what: string, expected: string): GristError {
+  return new GristError(502, `unexpected answer from Grist for ${what}: expected ${expected}`, undefined, { kind: 'malformed' });
 }
 
 /** `value[key]` as a list; throws a 502 naming the request when it is not one. */

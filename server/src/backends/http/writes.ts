@@ -1,18 +1,27 @@
 /**
  * Chunked record writes. A write that fits one request is sent as is, so Grist's answer (and error) reaches
- * the caller unchanged and the write stays atomic. A larger write is split (see `chunks.ts`); when a chunk
- * fails, the thrown {@link GristError} keeps Grist's status, text and details, and `extra` says exactly
- * which rows were written (`writtenIds`) and which request entries were not (`notWritten`), so a script can
- * resume without duplicates.
+ * the caller unchanged and the write stays atomic. A larger write is split by bytes (the document's
+ * request budget, `capabilities.ts`; see `chunks.ts`). When Grist answers 413 nothing was written, so that
+ * chunk is split in two and sent again (and the document's budget is lowered). When a chunk fails
+ * otherwise, the thrown {@link GristError} keeps Grist's status, text and details, and `extra` says exactly
+ * which rows were written (`writtenIds`) and which request entries were not (`notWritten`), so a script
+ * can resume without duplicates.
+ *
+ * Deleting uses `POST /records/delete`, or on servers older than Grist 1.7.5 `POST /apply` with
+ * `BulkRemoveRecord` (learned once per document).
  */
 import { GristError } from '../../backend/errors.js';
 import type { Fields, UpsertOptions, UpsertRecord, UpsertResult, WriteOptions } from '../../backend/types.js';
-import { chunkItems, groupByKeySet, type Chunk } from './chunks.js';
+import { isMissingRoute, isTooLarge, type DocCapabilities } from './capabilities.js';
+import { chunkBytes, chunkItems, groupByKeySet, splitChunk, type Chunk } from './chunks.js';
 import { seg, type GristClient } from './client.js';
-import { idsAt, isObject } from './shapes.js';
+import { idsAt, isObject, malformed } from './shapes.js';
 
 /** Ids per `POST /records/delete` request (about 100 KB of JSON). */
 const IDS_PER_DELETE = 10_000;
+
+/** Bytes of `{"records":[` and `]}` around a chunk's items. */
+const ENVELOPE_BYTES = 16;
 
 /** Chunked writes of one document. */
 export class RecordWriter {
@@ -20,19 +29,53 @@ export class RecordWriter {
     private readonly client: GristClient,
     private readonly chunkSize: number,
     private readonly maxInFlight: number,
+    private readonly caps: DocCapabilities,
   ) {}
+
+  /** Bytes of one chunk's items: the budget minus the envelope `{"records":[...]}`. */
+  get #itemBudget(): number {
+    return this.caps.maxRequestBytes - ENVELOPE_BYTES;
+  }
+
+  /**
+   * Sends `chunks[k]`; on 413 replaces it in `chunks` by its halves (nothing was written) and answers
+   * false so the caller sends `chunks[k]` again. Other failures are thrown.
+   */
+  async #sendOrSplit(chunks: Chunk[], k: number, send: (chunk: Chunk) => Promise<void>): Promise<boolean> {
+    const chunk = chunks[k] as Chunk;
+    // Built before a 413 lowered the document's budget: split now rather than be refused again.
+    if (chunk.json.length > 1 && chunk.bytes + ENVELOPE_BYTES > this.caps.maxRequestBytes) {
+      chunks.splice(k, 1, ...splitChunk(chunk, this.#itemBudget));
+      return false;
+    }
+    try {
+      await send(chunk);
+      return true;
+    } catch (err) {
+      if (!isTooLarge(err) || chunk.json.length < 2) throw err;
+      const budget = this.caps.shrinkAfter413(chunkBytes(chunk) + ENVELOPE_BYTES);
+      if (budget === undefined) throw err;
+      chunks.splice(k, 1, ...splitChunk(chunk, budget - ENVELOPE_BYTES));
+      return false;
+    }
+  }
 
   /** `POST /records` in chunks sent one after the other (ids stay in request order; never retried). */
   async add(tableId: string, records: { fields?: Fields }[], options: WriteOptions = {}): Promise<number[]> {
     const path = `/tables/${seg(tableId)}/records`;
     const query = { noparse: options.noparse ? 'true' : undefined };
-    const chunks = chunkItems(padMissingFields(records, this.chunkSize), indexesOf(records), this.chunkSize);
-    if (chunks.length === 0) chunks.push({ indexes: [], json: [] }); // let Grist refuse an empty list
+    const chunks = chunkItems(padMissingFields(records), indexesOf(records), this.chunkSize, this.#itemBudget);
+    if (chunks.length === 0) chunks.push({ indexes: [], json: [], bytes: 0 }); // let Grist refuse an empty list
     const written: number[] = [];
-    for (const [k, chunk] of chunks.entries()) {
+    for (let k = 0; k < chunks.length; ) {
       try {
-        const answer = await this.client.json({ method: 'POST', path, query, jsonText: envelope('records', chunk) });
-        for (const id of idsAt(answer, 'records', 'number', `POST ${path}`)) written.push(id);
+        const sent = await this.#sendOrSplit(chunks, k, async (chunk) => {
+          const answer = await this.client.json({ method: 'POST', path, query, jsonText: envelope('records', chunk) });
+          const ids = idsAt(answer, 'records', 'number', `POST ${path}`);
+          if (ids.length !== chunk.json.length) throw malformed(`POST ${path}`, `${chunk.json.length} ids`);
+          for (const id of ids) written.push(id);
+        });
+        if (sent) k += 1;
       } catch (err) {
         throw partialFailure(err, k, chunks, written, 'added');
       }
@@ -49,17 +92,27 @@ export class RecordWriter {
     const path = `/tables/${seg(tableId)}/records`;
     const query = { noparse: options.noparse ? 'true' : undefined };
     const chunks = groupByKeySet(records, (r) => (isObject(r.fields) ? Object.keys(r.fields) : [])).flatMap((group) =>
-      chunkItems(records, group, this.chunkSize),
+      chunkItems(records, group, this.chunkSize, this.#itemBudget),
     );
-    if (chunks.length === 0) chunks.push({ indexes: [], json: [] });
+    if (chunks.length === 0) chunks.push({ indexes: [], json: [], bytes: 0 });
     const parallel = new Set(records.map((r) => r.id)).size === records.length ? this.maxInFlight : 1;
+    const sendOne = async (chunk: Chunk): Promise<void> => {
+      await this.client.json({ method: 'PATCH', path, query, jsonText: envelope('records', chunk) });
+    };
     await runChunks(
       chunks,
       parallel,
-      async (chunk) => {
-        await this.client.json({ method: 'PATCH', path, query, jsonText: envelope('records', chunk) });
+      // A 413 splits the chunk and sends its halves in order (one worker), then carries on.
+      async (chunk, done) => {
+        const pieces = [chunk];
+        for (let k = 0; k < pieces.length; ) {
+          if (await this.#sendOrSplit(pieces, k, sendOne)) {
+            done((pieces[k] as Chunk).indexes);
+            k += 1;
+          }
+        }
       },
-      (done) => ({ writtenIds: done.flatMap((c) => c.indexes.map((i) => records[i]?.id ?? -1)).sort((a, b) => a - b), verb: 'updated' }),
+      (doneIndexes) => ({ writtenIds: doneIndexes.map((i) => records[i]?.id ?? -1).sort((a, b) => a - b), verb: 'updated' }),
     );
   }
 
@@ -73,16 +126,19 @@ export class RecordWriter {
       noupdate: options.noupdate ? 'true' : undefined,
       allow_empty_require: options.allowEmptyRequire ? 'true' : undefined,
     };
-    const chunks = chunkItems(records, indexesOf(records), this.chunkSize);
-    if (chunks.length === 0) chunks.push({ indexes: [], json: [] });
+    const chunks = chunkItems(records, indexesOf(records), this.chunkSize, this.#itemBudget);
+    if (chunks.length === 0) chunks.push({ indexes: [], json: [], bytes: 0 });
     const result: UpsertResult = { recordIds: [], addRecordIds: [], updateRecordIds: [] };
-    for (const [k, chunk] of chunks.entries()) {
+    for (let k = 0; k < chunks.length; ) {
       try {
-        const answer = await this.client.json({ method: 'PUT', path, query, jsonText: envelope('records', chunk) });
-        const part = upsertAnswer(answer, path);
-        result.recordIds.push(...part.recordIds);
-        result.addRecordIds.push(...part.addRecordIds);
-        result.updateRecordIds.push(...part.updateRecordIds);
+        const sent = await this.#sendOrSplit(chunks, k, async (chunk) => {
+          const answer = await this.client.json({ method: 'PUT', path, query, jsonText: envelope('records', chunk) });
+          const part = upsertAnswer(answer, path);
+          result.recordIds.push(...part.recordIds);
+          result.addRecordIds.push(...part.addRecordIds);
+          result.updateRecordIds.push(...part.updateRecordIds);
+        });
+        if (sent) k += 1;
       } catch (err) {
         throw partialFailure(err, k, chunks, [...new Set(result.recordIds.flat())], 'upserted');
       }
@@ -90,21 +146,46 @@ export class RecordWriter {
     return result;
   }
 
-  /** `POST /records/delete` in chunks of 10,000 ids (deleting is idempotent: missing ids are ignored). */
+  /**
+   * `POST /records/delete` in chunks of 10,000 ids (deleting is idempotent: missing ids are ignored), or
+   * `POST /apply` with `BulkRemoveRecord` where the server has no `/records/delete` (before Grist 1.7.5).
+   */
   async delete(tableId: string, ids: number[]): Promise<void> {
-    const path = `/tables/${seg(tableId)}/records/delete`;
     const chunks: Chunk[] = [];
     for (let i = 0; i < ids.length || (i === 0 && ids.length === 0); i += IDS_PER_DELETE) {
       const part = ids.slice(i, i + IDS_PER_DELETE);
-      chunks.push({ indexes: part.map((_, j) => i + j), json: part.map((id) => JSON.stringify(id)) });
+      const json = part.map((id) => JSON.stringify(id));
+      chunks.push({ indexes: part.map((_, j) => i + j), json, bytes: 0 });
     }
     for (const [k, chunk] of chunks.entries()) {
       try {
-        await this.client.json({ method: 'POST', path, jsonText: `[${chunk.json.join(',')}]`, idempotent: true });
+        await this.#deleteChunk(tableId, chunk);
       } catch (err) {
         const deleted = chunks.slice(0, k).flatMap((c) => c.indexes.map((i) => ids[i] ?? -1));
         throw partialFailure(err, k, chunks, deleted, 'deleted');
       }
+    }
+  }
+
+  async #deleteChunk(tableId: string, chunk: Chunk): Promise<void> {
+    const list = `[${chunk.json.join(',')}]`;
+    if (this.caps.has('recordsDelete')) {
+      try {
+        await this.client.json({ method: 'POST', path: `/tables/${seg(tableId)}/records/delete`, jsonText: list, idempotent: true });
+        return;
+      } catch (err) {
+        if (!isMissingRoute(err)) throw err;
+        this.caps.lacks('recordsDelete', (err as GristError).message);
+      }
+    }
+    try {
+      await this.client.json({ method: 'POST', path: '/apply', jsonText: `[["BulkRemoveRecord",${JSON.stringify(tableId)},${list}]]`, idempotent: true });
+    } catch (err) {
+      // /apply reports an unknown table as a 500 KeyError from the data engine; say it as /records does.
+      if (err instanceof GristError && err.status >= 400 && err.message.includes(`KeyError '${tableId}'`)) {
+        throw new GristError(404, `Table not found "${tableId}"`, { userError: err.message }, { kind: 'table', table: tableId });
+      }
+      throw err;
     }
   }
 }
@@ -119,10 +200,10 @@ function envelope(key: string, chunk: Chunk): string {
 
 /**
  * Grist sends every field named in any record of a request for all of them, `null` where a record lacks it.
- * Once a write is split that must be done here, or a chunk without the field would get the column default.
+ * Once a write is split that must be done here, or a chunk without the field would get the column default;
+ * doing it always (only records lacking a field change) keeps the chunk sizes computed here exact.
  */
-function padMissingFields(records: { fields?: Fields }[], chunkSize: number): { fields?: Fields }[] {
-  if (records.length <= chunkSize) return records;
+function padMissingFields(records: { fields?: Fields }[]): { fields?: Fields }[] {
   const all = new Set<string>();
   for (const r of records) if (isObject(r.fields)) for (const key of Object.keys(r.fields)) all.add(key);
   if (all.size === 0) return records;
@@ -144,7 +225,7 @@ function upsertAnswer(answer: unknown, path: string): UpsertResult {
   ) {
     return answer as unknown as UpsertResult;
   }
-  throw new GristError(502, `unexpected answer from Grist for PUT ${path}: expected recordIds, addRecordIds, updateRecordIds`);
+  throw malformed(`PUT ${path}`, 'recordIds, addRecordIds, updateRecordIds');
 }
 
 /**
@@ -170,15 +251,15 @@ function withProgress(err: GristError, total: number, failed: number[], writtenI
 
 /**
  * Runs chunks with at most `parallel` at once; after a failure no new chunk starts, the running ones finish,
- * and the first error is thrown with the progress made.
+ * and the first error is thrown with the progress made (`send` reports the request indexes it wrote).
  */
 async function runChunks(
   chunks: Chunk[],
   parallel: number,
-  send: (chunk: Chunk) => Promise<void>,
-  progress: (done: Chunk[]) => { writtenIds: number[]; verb: string },
+  send: (chunk: Chunk, done: (indexes: number[]) => void) => Promise<void>,
+  progress: (doneIndexes: number[]) => { writtenIds: number[]; verb: string },
 ): Promise<void> {
-  const done: Chunk[] = [];
+  const doneIndexes: number[] = [];
   const failed: { index: number; error: unknown }[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -187,8 +268,7 @@ async function runChunks(
       const chunk = chunks[index];
       if (!chunk) return;
       try {
-        await send(chunk);
-        done.push(chunk);
+        await send(chunk, (indexes) => doneIndexes.push(...indexes));
       } catch (error) {
         failed.push({ index, error });
       }
@@ -198,8 +278,8 @@ async function runChunks(
   const first = failed.sort((a, b) => a.index - b.index)[0];
   if (!first) return;
   if (!(first.error instanceof GristError)) throw first.error;
-  const doneSet = new Set(done);
-  const notWritten = chunks.filter((c) => !doneSet.has(c)).flatMap((c) => c.indexes).sort((a, b) => a - b);
-  const { writtenIds, verb } = progress(done);
+  const done = new Set(doneIndexes);
+  const notWritten = chunks.flatMap((c) => c.indexes).filter((i) => !done.has(i)).sort((a, b) => a - b);
+  const { writtenIds, verb } = progress(doneIndexes);
   throw withProgress(first.error, chunks.length, failed.map((f) => f.index), writtenIds, notWritten, verb);
 }

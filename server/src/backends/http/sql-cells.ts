@@ -1,0 +1,107 @@
+/**
+ * Turns rows of `POST /sql ... SELECT *` (SQLite storage values, grist-api.md section 7.4) into records
+ * exactly as `GET /records` encodes them (sections 4.1, 5.2), from the table's column types:
+ *
+ * | column type                      | storage                    | record value                     |
+ * | -------------------------------- | -------------------------- | -------------------------------- |
+ * | Bool                             | 0 / 1                      | false / true                     |
+ * | ChoiceList, RefList, Attachments | JSON text of the list      | `["L", ...]`; empty list -> null |
+ * | anything else                    | number / text / null       | unchanged                        |
+ * | any column, blob                 | marshalled Python value    | the value; error -> null + errors |
+ *
+ * Blobs arrive as `{"type": "Buffer", "data": [...]}`: Python marshal from Grist, or UTF-8 JSON of the
+ * encoded value from the embedded engine's REST API (its documented stand-in). A value that cannot be
+ * decoded throws {@link UndecodableCell}; the reader then reads that page through `GET /records`.
+ */
+import type { CellValue, GristRecord } from '../../backend/types.js';
+import { MarshalError, unmarshal } from './marshal.js';
+
+/** A column as the decoder needs it. */
+export interface DecodeColumn {
+  id: string;
+  type: string;
+  /** `manualSort` and `gristHelper_*`: returned only with `hidden`. */
+  hidden: boolean;
+}
+
+/** A cell the decoder cannot turn into what `GET /records` would show. */
+export class UndecodableCell extends Error {
+  override readonly name = 'UndecodableCell';
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+const LIST_TYPES = /^(ChoiceList|RefList:|Attachments$)/;
+
+/** `true` for the Buffer JSON `/sql` sends for a blob. */
+function isBufferJson(value: unknown): value is { type: 'Buffer'; data: number[] } {
+  return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'Buffer' && Array.isArray((value as { data?: unknown }).data);
+}
+
+/** A blob's value: JSON (embedded engine) or Python marshal (Grist; never valid JSON: binary lengths). */
+function blobValue(data: number[]): unknown {
+  const bytes = Uint8Array.from(data);
+  try {
+    return JSON.parse(utf8.decode(bytes)) as unknown;
+  } catch {
+    // Not JSON: marshal.
+  }
+  try {
+    return unmarshal(bytes);
+  } catch (err) {
+    if (err instanceof MarshalError) throw new UndecodableCell(`a stored value could not be decoded: ${err.message}`);
+    throw err;
+  }
+}
+
+/** A decoded value: the cell, or an error cell's exception name. */
+type Decoded = { value: CellValue } | { error: string };
+
+/** Decodes one stored value of a column of `type`. */
+export function decodeCell(type: string, stored: unknown): Decoded {
+  if (stored === null || stored === undefined) return { value: null };
+  if (isBufferJson(stored)) {
+    const value = blobValue(stored.data);
+    if (Array.isArray(value) && value[0] === 'E') return { error: typeof value[1] === 'string' ? value[1] : 'Error' };
+    if (Array.isArray(value) && value[0] === 'L' && value.length === 1 && LIST_TYPES.test(type)) return { value: null };
+    return { value: value as CellValue };
+  }
+  if (type === 'Bool') {
+    if (stored === 0) return { value: false };
+    if (stored === 1) return { value: true };
+    return { value: stored as CellValue };
+  }
+  if (LIST_TYPES.test(type) && typeof stored === 'string') {
+    if (!stored.startsWith('[')) return { value: stored };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(stored);
+    } catch {
+      return { value: stored }; // alt text that merely starts with "["
+    }
+    if (!Array.isArray(parsed)) return { value: stored };
+    return { value: parsed.length === 0 ? null : (['L', ...parsed] as CellValue) };
+  }
+  if (typeof stored === 'object') throw new UndecodableCell(`unexpected ${Array.isArray(stored) ? 'list' : 'object'} in a stored value`);
+  return { value: stored as CellValue };
+}
+
+/**
+ * One `/sql` row as a record: fields in column order (hidden ones only with `hidden`), `errors` only when
+ * a cell holds an error, as `GET /records` answers.
+ */
+export function decodeRow(row: Record<string, unknown>, columns: readonly DecodeColumn[], hidden: boolean): GristRecord {
+  const id = row['id'];
+  if (typeof id !== 'number') throw new UndecodableCell('a row without a numeric id');
+  const fields: Record<string, CellValue> = {};
+  let errors: Record<string, string> | undefined;
+  for (const col of columns) {
+    if (col.hidden && !hidden) continue;
+    const cell = decodeCell(col.type, row[col.id]);
+    if ('error' in cell) {
+      fields[col.id] = null;
+      (errors ??= {})[col.id] = cell.error;
+    } else fields[col.id] = cell.value;
+  }
+  return errors ? { id, fields, errors } : { id, fields };
+}

@@ -1,0 +1,57 @@
+/**
+ * The fast input path gives exactly zod's result: for every input it accepts, zod accepts it too and
+ * returns an equal value; inputs it declines still get zod's own result or error.
+ */
+import { describe, expect, it } from 'vitest';
+import { fastInputChecks, withFastInput } from './fast-input.js';
+import { methods } from './registry.js';
+
+const cells: unknown[] = ['', 'x', 0, -1.5, 1e300, true, false, null, ['L'], ['L', 1, 'a'], ['d', 1], [], [1], {}, { a: 1 }, Number.NaN, Number.POSITIVE_INFINITY, undefined];
+const fieldsSamples: unknown[] = [
+  {}, { A: 'x' }, ...cells.map((c) => ({ A: c })), JSON.parse('{"__proto__": 1}') as unknown, [], null, 'x', Object.create({ inherited: 1 }) as unknown,
+];
+
+function inputsFor(name: string): unknown[] {
+  const out: unknown[] = [null, [], 'x', {}, { table: '' }, { table: 'T' }, { table: 'T', records: 'x' }];
+  for (const f of fieldsSamples) {
+    if (name === 'add_records') out.push({ table: 'T', records: [f] }, { table: 'T', document: 'd', records: [{ A: 1 }, f] });
+    if (name === 'update_records') {
+      out.push({ table: 'T', records: [{ id: 1, fields: f }] });
+      for (const id of [0, -1, 1.5, 2 ** 53, '1', 7]) out.push({ table: 'T', records: [{ id, fields: { A: 1 } }] });
+      out.push({ table: 'T', records: [{ id: 1, fields: {}, extra: 1 }] });
+    }
+    if (name === 'add_or_update_records') {
+      out.push({ table: 'T', records: [{ require: f }] }, { table: 'T', records: [{ require: { A: 1 }, fields: f }] });
+      out.push({ table: 'T', records: [], on_many: 'all', add: false, update: true }, { table: 'T', records: [], on_many: 'some' });
+    }
+  }
+  out.push({ table: 'T', records: [], unknown: 1 }, { table: 'T', records: [], document: '' });
+  return out;
+}
+
+describe('fast input path', () => {
+  for (const name of Object.keys(fastInputChecks)) {
+    const schema = methods[name as keyof typeof methods].input;
+    const fast = withFastInput(name, schema);
+    it(`${name}: accepts only what zod accepts unchanged, and returns zod's result otherwise`, () => {
+      let fastHits = 0;
+      for (const input of inputsFor(name)) {
+        const label = JSON.stringify(input) ?? String(input);
+        const reference = schema.safeParse(input);
+        if (fastInputChecks[name]?.(input)) {
+          fastHits += 1;
+          expect(reference.success, label).toBe(true);
+          expect(reference.data, label).toEqual(input);
+        }
+        if (reference.success) expect(fast.parse(input), label).toEqual(reference.data);
+        else expect(() => fast.parse(input), label).toThrow();
+      }
+      expect(fastHits).toBeGreaterThan(3);
+    });
+  }
+
+  it('takes the fast path for a typical 10,000-row x 10-column add', () => {
+    const input = { table: 'T', records: Array.from({ length: 10_000 }, (_, i) => Object.fromEntries(Array.from({ length: 10 }, (_, c) => [`C${c}`, c % 2 ? i : `v${i}`]))) };
+    expect(fastInputChecks['add_records']?.(input)).toBe(true);
+  });
+});
