@@ -1,0 +1,38 @@
+/**
+ * Every limit the gateway enforces to keep one client from starving the others, exhausting memory, or
+ * hanging start-up, with its default, in one place. The README's "Limits" section lists the same table;
+ * `server/src/limits/limits.test.ts` checks that the two agree.
+ *
+ * Each limit is enforced where the work happens (named in its comment); those places import it from here.
+ */
+
+/** The limits and their defaults. */
+export const limits = {
+  /** Largest JSON body of `/api/v1/proxy` and `/trpc`, bytes (http/app.ts). */
+  maxBodyBytes: 64 * 1024 * 1024,
+  /** Largest attachment upload (the whole multipart body), bytes (http/attachments.ts). */
+  maxUploadBytes: 25 * 1024 * 1024,
+  /** Most parts a multipart upload may have (http/multipart.ts). */
+  maxMultipartParts: 100,
+  /** Most calls in one tRPC batch (http/app.ts). */
+  maxTrpcBatch: 100,
+  /** Most rows one `sql_query` may return (engine/sql-child.js). */
+  maxSqlRows: 100_000,
+  /** Most bytes (JSON size of the cells) one `sql_query` may return (engine/sql-child.js). */
+  maxSqlBytes: 32 * 1024 * 1024,
+  /** Most SQL queries waiting for one document (besides the running one) (engine/sql.ts). */
+  maxSqlQueue: 16,
+  /** Most SQL queries one principal may have waiting for one document (engine/sql.ts). */
+  maxSqlQueuePerPrincipal: 4,
+  /** Rows of `get_records` without `limit` read per slice before yielding to the event loop (http/stream-records.ts). */
+  readSliceRows: 2_000,
+  /** Rows written per slice of a large write before yielding to the event loop (engine/records.ts). */
+  writeSliceRows: 5_000,
+  /** Largest config file, bytes (config/yaml.ts). */
+  maxConfigBytes: 1024 * 1024,
+  /** Most nodes the config may expand to once its aliases are resolved (config/yaml.ts). */
+  maxConfigNodes: 100_000,
+} as const;
+
+/** The names of the limits. */
+export type LimitName = keyof typeof limits;
