@@ -115,6 +115,11 @@ export function toGatewayError(err: unknown): GatewayError {
       return new GatewayError('INVALID_REQUEST', `Invalid request: ${formatZodIssues(err.cause)}`);
     }
     if (err.code === 'BAD_REQUEST' || err.code === 'PARSE_ERROR') return new GatewayError('INVALID_REQUEST', err.message);
+    // tRPC protocol errors (wrong verb, wrong content type, ...): the request is wrong, not the gateway.
+    if (err.code === 'METHOD_NOT_SUPPORTED' || err.code === 'UNSUPPORTED_MEDIA_TYPE' || err.code === 'UNPROCESSABLE_CONTENT') {
+      return new GatewayError('INVALID_REQUEST', err.message);
+    }
+    if (err.code === 'TOO_MANY_REQUESTS') return new GatewayError('RATE_LIMITED', err.message);
     if (err.code === 'NOT_FOUND') return new GatewayError('NOT_FOUND', err.message);
     if (err.code === 'UNAUTHORIZED') return new GatewayError('INVALID_TOKEN', err.message);
     if (err.code === 'FORBIDDEN') return new GatewayError('UNAUTHORIZED', err.message);

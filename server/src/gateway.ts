@@ -51,6 +51,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
     publicUrl: (options.publicUrl ?? publicUrlFromEnv())?.replace(/\/+$/, ''),
   };
   const app = createApp(services, {
+    ...(config.allowedOrigins ? { allowedOrigins: config.allowedOrigins } : {}),
     ...options.app,
     mount: (hono) => {
       mountMcp(hono, services);

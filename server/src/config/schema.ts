@@ -113,4 +113,5 @@ export const rootSchema = mapping({
     .optional(),
   tokens: z.array(z.unknown(), { error: (iss) => `must be a list, not ${describe(iss.input)}` }).optional(),
   grist_api: z.unknown().optional(),
+  allowed_origins: z.unknown().optional(),
 });

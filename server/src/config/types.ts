@@ -56,4 +56,6 @@ export interface GatewayConfig {
   agents: AgentConfig[];
   /** Present when `grist_api:` is configured. */
   gristApi?: GristApiConfig;
+  /** `allowed_origins:` browser origins accepted on `/mcp` and `/sse` (absent: loopback origins only). */
+  allowedOrigins?: string[];
 }

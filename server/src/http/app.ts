@@ -9,8 +9,11 @@ import { bearerToken, contextFromBearer, type GatewayServices } from '../context
 import { appRouter } from '../routers/index.js';
 import { downloadHandler, uploadHandler } from './attachments.js';
 import { readBodyLimited } from './body.js';
+import { apiHeaders } from './headers.js';
+import { originGuard } from './origin.js';
 import { proxyHandler } from './proxy.js';
 import { toGatewayError } from '../errors.js';
+import { limits } from '../limits/index.js';
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -18,23 +21,45 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** Largest attachment upload, bytes (default 25 MiB). */
   maxUploadBytes?: number;
+  /** Most calls in one tRPC batch (default 100). */
+  maxTrpcBatch?: number;
+  /** Origins allowed on `/mcp`, `/sse` and `/messages` (config `allowed_origins`; default: loopback). */
+  allowedOrigins?: readonly string[];
   /** Extra routes mounted at the root (the Grist-compatible REST API, the MCP endpoint). */
   mount?: (app: Hono) => void;
   /** Version string reported by `/health`. */
   version?: string;
 }
 
+/** The request's headers without those describing its (dropped) body. */
+function withoutBodyHeaders(headers: Headers): Headers {
+  const out = new Headers(headers);
+  out.delete('content-length');
+  out.delete('transfer-encoding');
+  return out;
+}
+
 /** Builds the HTTP app over the gateway's services. */
 export function createApp(services: GatewayServices, options: AppOptions = {}): Hono {
-  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
-  const maxUploadBytes = options.maxUploadBytes ?? 25 * 1024 * 1024;
+  const maxBodyBytes = options.maxBodyBytes ?? limits.maxBodyBytes;
+  const maxUploadBytes = options.maxUploadBytes ?? limits.maxUploadBytes;
+  const maxBatchSize = options.maxTrpcBatch ?? limits.maxTrpcBatch;
   const app = new Hono();
+
+  app.use('*', apiHeaders());
+  const guard = originGuard({ ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}), publicUrl: () => services.publicUrl });
+  for (const path of ['/mcp', '/sse', '/messages']) app.use(path, guard);
 
   app.get('/health', (c) => c.json({ status: 'ok', version: options.version ?? null, documents: services.backends.names().length }));
 
   app.all('/trpc/*', async (c) => {
     let req = c.req.raw;
-    if (req.method === 'POST') {
+    // The token is checked before any byte of the body is read: a request without a valid token gets its
+    // error from tRPC (in the shape its client expects) with an empty body, and its body is discarded.
+    const context = contextFromBearer(services, bearerToken(req.headers.get('authorization')), 'trpc');
+    if (context.authFailure && req.method === 'POST') {
+      req = new Request(req.url, { method: req.method, headers: withoutBodyHeaders(req.headers) });
+    } else if (req.method === 'POST') {
       // The fetch adapter has no body limit of its own: read the body here, refusing oversized ones early.
       try {
         const body = await readBodyLimited(req, maxBodyBytes);
@@ -48,7 +73,8 @@ export function createApp(services: GatewayServices, options: AppOptions = {}): 
       endpoint: '/trpc',
       req,
       router: appRouter,
-      createContext: () => contextFromBearer(services, bearerToken(req.headers.get('authorization')), 'trpc'),
+      maxBatchSize,
+      createContext: () => context,
       onError: ({ error }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') services.logger.error({ err: error.cause ?? error }, 'trpc internal error');
       },
