@@ -23,6 +23,8 @@ export interface GatewayErrorDetails {
   written_ids?: number[];
   /** Grist's own status for a GRIST_ERROR. */
   grist_status?: number;
+  /** For RATE_LIMITED: seconds to wait before retrying (also sent as `Retry-After`). */
+  retry_after?: number;
 }
 
 /** A failure with a stable {@link ErrorCode}. */
@@ -86,6 +88,7 @@ export function fromGristError(err: GristError): GatewayError {
   if (err.extra?.table) details.table = err.extra.table;
   if (err.extra?.column) details.column = err.extra.column;
   if (err.extra?.writtenIds) details.written_ids = err.extra.writtenIds;
+  if (err.extra?.retryAfterSeconds !== undefined) details.retry_after = err.extra.retryAfterSeconds;
   const userError = typeof err.details?.userError === 'string' ? err.details.userError : undefined;
   const message = userError && userError !== err.message ? `${err.message}: ${userError}` : err.message;
   const kind = err.extra?.kind;

@@ -8,6 +8,7 @@ import { errorCodeNames, errorCodes } from './errors.js';
 import { fieldDocs, toJsonSchema, type FieldDoc } from './json-schema.js';
 import type { DocumentedMethodType, ProxyDocumentation } from './proxy-docs-schema.js';
 import { dataMethodNames, methodDefinition } from './registry.js';
+import { permissionLabel } from './permissions.js';
 
 /** Options of {@link buildProxyDocumentation}. */
 export interface ProxyDocumentationOptions {
@@ -38,7 +39,7 @@ function documentMethod(name: (typeof dataMethodNames)[number]): DocumentedMetho
   return {
     description: def.description,
     summary: def.summary,
-    permission: def.permission,
+    permission: permissionLabel(def),
     fields: pythonFields(parameters),
     parameters,
     result: fieldDocs(toJsonSchema(def.output, 'output')),

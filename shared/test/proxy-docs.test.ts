@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildProxyDocumentation, dataMethodNames, errorCodeNames, methods, proxyDocumentation } from '../src/index.js';
+import { buildProxyDocumentation, dataMethodNames, errorCodeNames, methods, permissionLabel, proxyDocumentation } from '../src/index.js';
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -25,7 +25,7 @@ describe('buildProxyDocumentation', () => {
     for (const name of dataMethodNames) {
       const entry = docs.methods[name];
       if (!entry) throw new Error(`missing ${name}`);
-      expect(entry.permission).toBe(methods[name].permission);
+      expect(entry.permission).toBe(permissionLabel(methods[name]));
       expect(entry.parameters.map((p) => p.name)).toEqual(Object.keys(methods[name].input.shape));
       for (const p of entry.parameters) expect(p.description).not.toBe('');
       expect(entry.example_request).toEqual(expect.objectContaining({ method: name }));

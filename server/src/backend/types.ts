@@ -150,6 +150,10 @@ export interface SqlOptions {
   args?: unknown[] | null;
   /** Milliseconds; can only lower the backend's maximum (1000 ms by default). */
   timeoutMs?: number;
+  /** Aborted when the caller went away: a queued query is dropped, a running one stopped. */
+  signal?: AbortSignal;
+  /** Who is asking (for fair queueing between callers of one document); never a token. */
+  principal?: string;
 }
 
 /** The answer of `POST /sql`. */

@@ -79,7 +79,7 @@ export class Store {
       if (err instanceof GristError) { throw err; }
       // Anything else is a storage or engine failure (disk full, locked file, a bug): a 500 naming the file.
       const message = err instanceof Error ? err.message : String(err);
-      throw new GristError(500, `Write failed in document ${this.db.name}: ${message}`, undefined, { kind: 'document' });
+      throw new GristError(500, `Write failed in ${this.db.name}: ${message}`, undefined, { kind: 'document' });
     }
   }
 }

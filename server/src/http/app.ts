@@ -12,7 +12,8 @@ import { readBodyLimited } from './body.js';
 import { apiHeaders } from './headers.js';
 import { originGuard } from './origin.js';
 import { proxyHandler } from './proxy.js';
-import { toGatewayError } from '../errors.js';
+import { GatewayError, toGatewayError } from '../errors.js';
+import { forbiddenKeyInJson } from '../security/input-keys.js';
 import { limits } from '../limits/index.js';
 
 /** Options of {@link createApp}. */
@@ -39,6 +40,20 @@ function withoutBodyHeaders(headers: Headers): Headers {
   return out;
 }
 
+/**
+ * A gateway error refused before tRPC ran, in tRPC's answer shape (superjson-wrapped; an array for a
+ * batch call), so the typed client reports it like any other error.
+ */
+function trpcErrorResponse(url: string, error: GatewayError): Response {
+  const { pathname, searchParams } = new URL(url);
+  const paths = pathname.replace(/^\/trpc\/?/, '').split(',');
+  const one = (path: string) => ({
+    error: { json: { message: error.message, code: -32600, data: { code: 'BAD_REQUEST', httpStatus: error.status, path, gatewayCode: error.code, details: error.details ?? null } } },
+  });
+  const body = searchParams.get('batch') === '1' ? paths.map(one) : one(paths[0] ?? '');
+  return Response.json(body, { status: error.status });
+}
+
 /** Builds the HTTP app over the gateway's services. */
 export function createApp(services: GatewayServices, options: AppOptions = {}): Hono {
   const maxBodyBytes = options.maxBodyBytes ?? limits.maxBodyBytes;
@@ -58,16 +73,22 @@ export function createApp(services: GatewayServices, options: AppOptions = {}): 
     // error from tRPC (in the shape its client expects) with an empty body, and its body is discarded.
     const context = contextFromBearer(services, bearerToken(req.headers.get('authorization')), 'trpc');
     if (context.authFailure && req.method === 'POST') {
-      req = new Request(req.url, { method: req.method, headers: withoutBodyHeaders(req.headers) });
+      req = new Request(req.url, { method: req.method, headers: withoutBodyHeaders(req.headers), signal: req.signal });
     } else if (req.method === 'POST') {
       // The fetch adapter has no body limit of its own: read the body here, refusing oversized ones early.
       try {
         const body = await readBodyLimited(req, maxBodyBytes);
-        req = new Request(req.url, { method: req.method, headers: req.headers, body });
+        const protoError = forbiddenKeyInJson(new TextDecoder().decode(body), /^(\d+\.)?json\./);
+        if (protoError) return trpcErrorResponse(c.req.url, protoError);
+        req = new Request(req.url, { method: req.method, headers: req.headers, body, signal: req.signal });
       } catch (err) {
         const error = toGatewayError(err);
         return c.json({ error: { message: error.message, code: -32013, data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413, gatewayCode: error.code } } }, 413);
       }
+    }
+    if (req.method === 'GET') {
+      const protoError = forbiddenKeyInJson(new URL(req.url).searchParams.get('input') ?? '', /^(\d+\.)?json\./);
+      if (protoError) return trpcErrorResponse(c.req.url, protoError);
     }
     return fetchRequestHandler({
       endpoint: '/trpc',
@@ -75,6 +96,11 @@ export function createApp(services: GatewayServices, options: AppOptions = {}): 
       router: appRouter,
       maxBatchSize,
       createContext: () => context,
+      // RATE_LIMITED answers say when to retry, as on the JSON proxy.
+      responseMeta: ({ errors }) => {
+        const limited = errors.map((e) => toGatewayError(e)).find((e) => e.code === 'RATE_LIMITED');
+        return limited ? { headers: { 'Retry-After': String(limited.details?.retry_after ?? 1) } } : {};
+      },
       onError: ({ error }) => {
         if (error.code === 'INTERNAL_SERVER_ERROR') services.logger.error({ err: error.cause ?? error }, 'trpc internal error');
       },

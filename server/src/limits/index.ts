@@ -19,11 +19,15 @@ export const limits = {
   /** Most rows one `sql_query` may return (engine/sql-child.js). */
   maxSqlRows: 100_000,
   /** Most bytes (JSON size of the cells) one `sql_query` may return (engine/sql-child.js). */
-  maxSqlBytes: 32 * 1024 * 1024,
-  /** Most SQL queries waiting for one document (besides the running one) (engine/sql.ts). */
-  maxSqlQueue: 16,
+  maxSqlBytes: 16 * 1024 * 1024,
+  /** Data memory of one SQL child process, SQLite and node included (RLIMIT_DATA, engine/sql.ts). */
+  maxSqlMemoryBytes: 128 * 1024 * 1024,
+  /** SQL child processes per document: queries running at once, one per principal (engine/sql.ts). */
+  sqlWorkers: 2,
+  /** Most SQL queries waiting for one document (besides the running ones) (engine/sql.ts). */
+  maxSqlQueue: 32,
   /** Most SQL queries one principal may have waiting for one document (engine/sql.ts). */
-  maxSqlQueuePerPrincipal: 4,
+  maxSqlQueuePerPrincipal: 8,
   /** Rows of `get_records` without `limit` read per slice before yielding to the event loop (http/stream-records.ts). */
   readSliceRows: 2_000,
   /** Rows written per slice of a large write before yielding to the event loop (engine/records.ts). */

@@ -7,7 +7,7 @@
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { agentMethodNames, dataMethodNames, methods, type MethodDefinition, type MethodName, type Permission } from '@grist-gateway/shared';
+import { agentMethodNames, dataMethodNames, methods, requiredPermissions, type MethodDefinition, type MethodName, type Permission } from '@grist-gateway/shared';
 import { z } from 'zod';
 import type { Agent } from '../auth/index.js';
 import { createContextInner, type GatewayServices } from '../context.js';
@@ -50,9 +50,9 @@ function failure(err: unknown): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: `${error.code}: ${error.message}${details}` }] };
 }
 
-/** Whether the agent holds `permission` on at least one configured document. */
-function canAnywhere(agent: Agent, services: GatewayServices, permission: Permission): boolean {
-  return services.backends.names().some((doc) => agent.permissionsFor(doc).includes(permission));
+/** Whether the agent holds every one of `needed` on at least one configured document. */
+function canAnywhere(agent: Agent, services: GatewayServices, needed: readonly Permission[]): boolean {
+  return services.backends.names().some((doc) => needed.every((p) => agent.permissionsFor(doc).includes(p)));
 }
 
 /** Builds the MCP server for one authenticated agent. */
@@ -68,7 +68,7 @@ export function buildMcpServer(services: GatewayServices, agent: Agent, entry: '
   const names: readonly MethodName[] = [...agentMethodNames, ...dataMethodNames];
   for (const name of names) {
     const def = methods[name] as MethodDefinition;
-    if (def.permission !== 'agent' && !canAnywhere(agent, services, def.permission)) continue;
+    if (def.permission !== 'agent' && !canAnywhere(agent, services, requiredPermissions(def) as Permission[])) continue;
     const bulk = name === 'get_records' || name === 'sql_query' || name === 'add_records' || name === 'update_records';
     server.registerTool(
       name,

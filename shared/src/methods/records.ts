@@ -190,6 +190,9 @@ const upsertEntry = z
 export const addOrUpdateRecords = defineMethod({
   name: 'add_or_update_records',
   permission: 'write',
+  // Its answer says which records matched `require`, so with write alone it would let a token read data
+  // by guessing values (e.g. a salary): it needs read as well.
+  alsoRequires: ['read'],
   title: 'Add or update records',
   summary: 'Upsert records: update those matching `require`, add the rest.',
   description:
@@ -198,7 +201,7 @@ export const addOrUpdateRecords = defineMethod({
     'none matches, adds a record with the `require` and `fields` values. Set add = false to never add, ' +
     'update = false to never update. Use it to sync data without duplicates (e.g. keyed by an email or ' +
     'an external id). Returns per entry the row ids it matched or created (`record_ids`), plus the lists ' +
-    'of added and updated row ids.\n' +
+    'of added and updated row ids. Needs both read and write (its answer reveals which records match).\n' +
     'Example: {"table": "People", "records": [{"require": {"Email": "ann@example.com"}, "fields": {"Name": "Ann"}}]}',
   input: z.object({
     document: documentField,
