@@ -6,6 +6,7 @@ import type { Hono } from 'hono';
 import { AgentRegistry, SessionStore } from './auth/index.js';
 import { BackendPool, defaultBackendFactory, type BackendFactory } from './backends/pool.js';
 import type { GatewayConfig } from './config/index.js';
+import { checkEmbeddedPaths } from './config/embedded-paths.js';
 import { defaultLimits, type GatewayLimits, type GatewayServices } from './context.js';
 import { createApp, type AppOptions } from './http/app.js';
 import { silentLogger, type Logger } from './log.js';
@@ -39,6 +40,7 @@ export function publicUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string |
 
 /** Builds a gateway from a config. */
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
+  checkEmbeddedPaths(config);
   const logger = options.logger ?? silentLogger();
   const backends = new BackendPool(config.documents, logger, options.backendFactory ?? defaultBackendFactory);
   const sessions = new SessionStore(options.now ? { now: options.now } : {});
