@@ -114,6 +114,17 @@ export interface GetRecordsOptions {
   afterId?: number;
 }
 
+/** Options of {@link DocBackend.getSortedPage}. */
+export interface SortedPageOptions {
+  filter?: Record<string, CellValue[]>;
+  /** Sort keys, as for getRecords (required). */
+  sort: string;
+  /** The previous page's last row: its id and its values of the sort keys, in key order. */
+  after?: { id: number; values: readonly CellValue[] };
+  /** Page size (positive). */
+  limit: number;
+}
+
 /** Options of writes that take string values (`?noparse=`). */
 export interface WriteOptions {
   /** Skip string parsing of ChoiceList/RefList/Ref values (Grist's `noparse`). */
@@ -203,6 +214,12 @@ export interface DocBackend {
    * without holding it whole.
    */
   iterateRecords(tableId: string, options?: GetRecordsOptions): AsyncIterable<GristRecord[]>;
+  /**
+   * Optional: one page of a sorted read, starting right after a keyset position (the last row of the
+   * previous page: its id and sort values), without sorting the whole table again for every page.
+   * Backends without it are paged by the router from {@link getRecords}.
+   */
+  getSortedPage?(tableId: string, options: SortedPageOptions): Promise<{ records: GristRecord[]; more: boolean }>;
   /** `POST /sql`: exactly one read-only SELECT (WITH allowed). */
   sql(query: string, options?: SqlOptions): Promise<SqlResult>;
 

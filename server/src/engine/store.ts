@@ -14,6 +14,8 @@ export class Store {
   /** User tables by tableRef. */
   byRef = new Map<number, TableMeta>();
   private readonly stmts = new Map<string, Database.Statement>();
+  /** Counts this connection's write transactions (with `PRAGMA data_version`: is a cached read still valid?). */
+  writes = 0;
 
   constructor(readonly db: Database.Database) {
     this.reload();
@@ -72,6 +74,7 @@ export class Store {
    * metadata cache is re-read, since `fn` may have changed it before failing.
    */
   write<T>(fn: () => T): T {
+    this.writes++;
     try {
       return this.db.transaction(fn)();
     } catch (err) {

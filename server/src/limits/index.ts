@@ -28,6 +28,8 @@ export const limits = {
   maxSqlQueue: 32,
   /** Most SQL queries one principal may have waiting for one document (engine/sql.ts). */
   maxSqlQueuePerPrincipal: 8,
+  /** Sort orders kept per embedded document for keyset pages of sorted reads (engine/sorted-pages.ts). */
+  sortCacheEntries: 8,
   /** Rows of `get_records` without `limit` read per slice before yielding to the event loop (http/stream-records.ts). */
   readSliceRows: 2_000,
   /** Rows written per slice of a large write before yielding to the event loop (engine/records.ts). */

@@ -73,8 +73,15 @@ async function pageSorted(
   pageSize: number,
   q: string,
 ): Promise<{ records: GristRecord[]; next: string | null }> {
-  const rows = await backend.getRecords(table, { filter, sort });
   const keys = parseSort(sort);
+  if (backend.getSortedPage) {
+    // The backend pages from a kept sort order: no whole-table sort for every page.
+    const after = state ? { id: state.id, values: state.k ?? [] } : undefined;
+    const page = await backend.getSortedPage(table, { ...(filter ? { filter } : {}), sort, ...(after ? { after } : {}), limit: pageSize });
+    const last = page.records.at(-1);
+    return { records: page.records, next: page.more && last ? encodeCursor({ v: 1, q, id: last.id, k: sortValues(last, keys) }) : null };
+  }
+  const rows = await backend.getRecords(table, { filter, sort });
   let start = 0;
   if (state) {
     const index = rows.findIndex((r) => r.id === state.id);
