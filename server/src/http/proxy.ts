@@ -9,6 +9,7 @@ import { bearerToken, contextFromBearer, type GatewayServices } from '../context
 import { GatewayError, toGatewayError } from '../errors.js';
 import { createCaller } from '../routers/index.js';
 import { readTextLimited } from './body.js';
+import { isUnboundedRead, streamAllRecords } from './stream-records.js';
 import type { Logger } from '../log.js';
 
 /** Options of the proxy endpoint. */
@@ -65,6 +66,11 @@ export function proxyHandler(services: GatewayServices, options: ProxyOptions) {
       const { method, input } = parseProxyRequest(text);
       // The request's signal aborts when the client disconnects: long work for it (SQL) is dropped.
       const caller = createCaller(ctx, { signal: c.req.raw.signal }) as unknown as Record<MethodName, (input: unknown) => Promise<unknown>>;
+      if (isUnboundedRead(method, input)) {
+        const answer = await streamAllRecords(caller.get_records as Parameters<typeof streamAllRecords>[0], input);
+        if ('data' in answer) return c.json({ success: true, data: answer.data });
+        return c.body(answer.stream, 200, { 'content-type': 'application/json' });
+      }
       const data = await caller[method](input);
       return c.json({ success: true, data });
     } catch (err) {
