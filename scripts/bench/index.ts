@@ -11,3 +11,4 @@ console.log('');
 await benchGateway();
 console.log('');
 await benchHttp();
+console.log(''); await (await import('./hostile.js')).benchHostile();
