@@ -1,7 +1,7 @@
 /**
  * Every limit the gateway enforces to keep one client from starving the others, exhausting memory, or
- * hanging start-up, with its default, in one place. The README's "Limits" section lists the same table;
- * `server/src/limits/limits.test.ts` checks that the two agree.
+ * hanging start-up, with its default, in one place. The README's "Limits" section lists the same names;
+ * `server/src/limits/limits.test.ts` checks that none is missing there.
  *
  * Each limit is enforced where the work happens (named in its comment); those places import it from here.
  */
@@ -14,6 +14,10 @@ export const limits = {
   maxUploadBytes: 25 * 1024 * 1024,
   /** Most parts a multipart upload may have (http/multipart.ts). */
   maxMultipartParts: 100,
+  /** Most records (or ids) one write call may carry (routers/util.ts, via context.ts `defaultLimits`). */
+  maxRecordsPerWrite: 100_000,
+  /** Page size of `get_records` with a cursor but no `limit` (routers/records.ts, via `defaultLimits`). */
+  defaultPageSize: 1000,
   /** Most calls in one tRPC batch (http/app.ts). */
   maxTrpcBatch: 100,
   /** Most rows one `sql_query` may return (engine/sql-child.js). */
@@ -32,8 +36,6 @@ export const limits = {
   sortCacheEntries: 8,
   /** Rows of `get_records` without `limit` read per slice before yielding to the event loop (http/stream-records.ts). */
   readSliceRows: 2_000,
-  /** Rows written per slice of a large write before yielding to the event loop (engine/records.ts). */
-  writeSliceRows: 5_000,
   /** Largest config file, bytes (config/yaml.ts). */
   maxConfigBytes: 1024 * 1024,
   /** Most nodes the config may expand to once its aliases are resolved (config/yaml.ts). */
