@@ -14,3 +14,5 @@ console.log('');
 await benchHttp();
 console.log('');
 await benchStartup();
+console.log('');
+await (await import('./hostile.js')).benchHostile();

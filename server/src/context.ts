@@ -11,6 +11,7 @@ import type { Agent, AgentRegistry, SessionManager } from './auth/index.js';
 import type { ScopeLayers } from './auth/scopes.js';
 import { SESSION_TOKEN_PREFIX } from './auth/tokens.js';
 import type { DocBackend } from './backend/types.js';
+import { limits } from './limits/index.js';
 import type { Logger } from './log.js';
 import type { GatewayMetrics } from './observability/metrics.js';
 
@@ -48,7 +49,7 @@ export interface GatewayServices {
 }
 
 /** The default {@link GatewayLimits}. */
-export const defaultLimits: GatewayLimits = { maxRecordsPerWrite: 100_000, defaultPageSize: 1000 };
+export const defaultLimits: GatewayLimits = { maxRecordsPerWrite: limits.maxRecordsPerWrite, defaultPageSize: limits.defaultPageSize };
 
 /** What a caller may do on one document: from a session token, or from an agent acting on a document. */
 export interface Grant {

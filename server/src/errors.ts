@@ -23,6 +23,8 @@ export interface GatewayErrorDetails {
   written_ids?: number[];
   /** Grist's own status for a GRIST_ERROR. */
   grist_status?: number;
+  /** For RATE_LIMITED: seconds to wait before retrying (also sent as `Retry-After`). */
+  retry_after?: number;
 }
 
 /** A failure with a stable {@link ErrorCode}. */
@@ -105,6 +107,7 @@ export function fromGristError(err: GristError): GatewayError {
   if (err.extra?.table) details.table = err.extra.table;
   if (err.extra?.column) details.column = err.extra.column;
   if (err.extra?.writtenIds) details.written_ids = err.extra.writtenIds;
+  if (err.extra?.retryAfterSeconds !== undefined) details.retry_after = err.extra.retryAfterSeconds;
   const userError = typeof err.details?.userError === 'string' ? err.details.userError : undefined;
   const message = userError && userError !== err.message ? `${err.message}: ${userError}` : err.message;
   const kind = err.extra?.kind;
@@ -140,6 +143,11 @@ export function toGatewayError(err: unknown): GatewayError {
       return new GatewayError('INVALID_REQUEST', `Invalid request: ${formatZodIssues(err.cause)}`);
     }
     if (err.code === 'BAD_REQUEST' || err.code === 'PARSE_ERROR') return new GatewayError('INVALID_REQUEST', err.message);
+    // tRPC protocol errors (wrong verb, wrong content type, ...): the request is wrong, not the gateway.
+    if (err.code === 'METHOD_NOT_SUPPORTED' || err.code === 'UNSUPPORTED_MEDIA_TYPE' || err.code === 'UNPROCESSABLE_CONTENT') {
+      return new GatewayError('INVALID_REQUEST', err.message);
+    }
+    if (err.code === 'TOO_MANY_REQUESTS') return new GatewayError('RATE_LIMITED', err.message);
     if (err.code === 'NOT_FOUND') return new GatewayError('NOT_FOUND', err.message);
     if (err.code === 'UNAUTHORIZED') return new GatewayError('INVALID_TOKEN', err.message);
     if (err.code === 'FORBIDDEN') return new GatewayError('UNAUTHORIZED', err.message);

@@ -6,6 +6,7 @@ import type { Hono } from 'hono';
 import { AgentRegistry, DEFAULT_MAX_SESSIONS_PER_AGENT, SessionManager, openSessionStore, type SessionStore } from './auth/index.js';
 import { BackendPool, defaultBackendFactory, type BackendFactory } from './backends/pool.js';
 import type { GatewayConfig } from './config/index.js';
+import { checkEmbeddedPaths } from './config/embedded-paths.js';
 import { defaultLimits, type GatewayLimits, type GatewayServices } from './context.js';
 import { createApp, type AppOptions } from './http/app.js';
 import { silentLogger, type Logger } from './log.js';
@@ -49,6 +50,7 @@ export function publicUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string |
  * cannot be created or written; a Redis store that is down is retried in the background instead.
  */
 export function createGateway(config: GatewayConfig, options: GatewayOptions = {}): Gateway {
+  checkEmbeddedPaths(config);
   const logger = options.logger ?? silentLogger();
   const sessionsConfig = config.sessions ?? { store: 'memory', maxPerAgent: DEFAULT_MAX_SESSIONS_PER_AGENT };
   const store = options.sessionStore ?? openSessionStore(sessionsConfig);
@@ -71,6 +73,7 @@ export function createGateway(config: GatewayConfig, options: GatewayOptions = {
   };
   if (config.metrics) services.metrics = new GatewayMetrics({ isDocument: (name) => config.documents.has(name) });
   const app = createApp(services, {
+    ...(config.allowedOrigins ? { allowedOrigins: config.allowedOrigins } : {}),
     ...options.app,
     mount: (hono) => {
       mountMcp(hono, services);

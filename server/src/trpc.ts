@@ -10,11 +10,13 @@
  */
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
-import { withFastInput, type MethodDefinition, type MethodPermission } from '@grist-gateway/shared';
+import { requiredPermissions, withFastInput, type MethodDefinition, type MethodPermission, type Permission } from '@grist-gateway/shared';
 import { buildScopeView, checkScopedCall, filterScopedOutput } from './auth/scope-guard.js';
 import { agentGrant, type Context, type Grant } from './context.js';
 import { GatewayError, toGatewayError, toTrpcError } from './errors.js';
 import { documentArgument, recordCall, rowsOf } from './observability/calls.js';
+import { refuseForbiddenKeys } from './security/input-keys.js';
+import { withoutServerPaths } from './security/paths.js';
 
 /** Per-procedure metadata, read by the middlewares and the MCP layer. */
 export interface Meta {
@@ -22,6 +24,8 @@ export interface Meta {
   method: string;
   /** What the caller must hold. */
   permission: MethodPermission;
+  /** Further document permissions it needs (from the registry's `alsoRequires`). */
+  alsoRequires?: readonly Permission[];
 }
 
 const t = initTRPC
@@ -92,6 +96,7 @@ export const agentProcedure = loggedProcedure.use(({ ctx, next }) => {
  */
 export const documentProcedure = loggedProcedure.use(async ({ ctx, meta, next, getRawInput }) => {
   const raw = await getRawInput().catch(() => undefined);
+  refuseForbiddenKeys(raw);
   const requested =
     raw && typeof raw === 'object' && typeof (raw as { document?: unknown }).document === 'string'
       ? (raw as { document: string }).document
@@ -114,26 +119,31 @@ export const documentProcedure = loggedProcedure.use(async ({ ctx, meta, next, g
       `This token is bound to document "${grant.document}", not "${requested}"`,
     );
   }
-  const needed = meta?.permission;
-  if (needed === undefined || needed === 'agent' || !grant.permissions.has(needed)) {
+  const needed = meta ? requiredPermissions(meta) : [];
+  const missing = needed.length === 0 ? 'unknown' : needed.find((p) => p === 'agent' || !grant.permissions.has(p));
+  if (missing !== undefined) {
+    const all = needed.length > 1 ? ` (it needs ${needed.map((p) => `'${p}'`).join(' and ')})` : '';
     throw new GatewayError(
       'UNAUTHORIZED',
-      `Permission '${needed ?? 'unknown'}' required for ${meta?.method ?? 'this method'} on document "${grant.document}"`,
+      `Permission '${missing}' required for ${meta?.method ?? 'this method'} on document "${grant.document}"${all}`,
     );
   }
   const result = await next({ ctx: { grant } });
   if (!result.ok) {
     const table = raw && typeof raw === 'object' ? (raw as { table?: unknown }).table : undefined;
-    throw toTrpcError(await withValidNames(toGatewayError(result.error), ctx, grant, typeof table === 'string' ? table : undefined));
+    const error = await withValidNames(toGatewayError(result.error), ctx, grant, typeof table === 'string' ? table : undefined);
+    throw toTrpcError(withoutServerPaths(error, ctx.services.backends.get(grant.document), grant.document, ctx.services.logger));
   }
   return result;
 });
 
 /**
- * For "not found" errors, adds what does exist (the table's column ids, or the document's table ids) to
+ * For "not found" errors given to a token with `read` or `schema`, adds what does exist (the table's column ids, or the document's table ids) to
  * the message and `details.valid`, so an agent can correct itself in one step.
  */
 async function withValidNames(error: GatewayError, ctx: Context, grant: Grant, table: string | undefined): Promise<GatewayError> {
+  // Only a token that may see the document's structure learns its table and column names.
+  if (!grant.permissions.has('read') && !grant.permissions.has('schema')) return error;
   if (error.code !== 'NOT_FOUND' || error.details?.valid || /row id|Attachment/.test(error.message)) return error;
   // A token limited to some tables gets its (filtered) lists from the scope guard in dataMethod, never these.
   if (grant.tables?.length) return error;
@@ -166,7 +176,7 @@ async function withValidNames(error: GatewayError, ctx: Context, grant: Grant, t
  */
 export function dataMethod<D extends MethodDefinition>(def: D) {
   return documentProcedure
-    .meta({ method: def.name, permission: def.permission })
+    .meta({ method: def.name, permission: def.permission, ...(def.alsoRequires ? { alsoRequires: def.alsoRequires } : {}) })
     .input(withFastInput(def.name, def.input as D['input']))
     .use(async ({ ctx, meta, input, next }) => {
       const layers = ctx.grant.tables;

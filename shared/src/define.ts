@@ -2,7 +2,7 @@
  * The shape of one registry entry and the {@link defineMethod} helper that keeps its static types exact.
  */
 import type { z } from 'zod';
-import type { MethodPermission } from './permissions.js';
+import type { MethodPermission, Permission } from './permissions.js';
 
 /**
  * MCP tool annotations. They are hints for clients (never enforced); every method sets all four
@@ -42,6 +42,11 @@ export interface MethodDefinition<
   name: Name;
   /** What the caller's token must grant; `agent` = needs the agent token itself. */
   permission: Perm;
+  /**
+   * Further document permissions the method needs besides `permission` (see `requiredPermissions`): the
+   * router checks them all, and the MCP listing, proxy docs and OpenAPI show them.
+   */
+  alsoRequires?: readonly Permission[];
   /** Short human title (MCP `title`), e.g. "Get records". */
   title: string;
   /** One line: what it does. */

@@ -6,8 +6,8 @@ export { cellValue, columnIdField, documentField, fieldValues, rowId, scalarCell
 export type { CellValueType } from './cells.js';
 export { defineMethod } from './define.js';
 export type { MethodAnnotations, MethodDefinition } from './define.js';
-export { isPermission, permissions } from './permissions.js';
-export type { MethodPermission, Permission } from './permissions.js';
+export { isPermission, permissionLabel, permissions, requiredPermissions } from './permissions.js';
+export type { MethodPermission, Permission, PermissionRequirement } from './permissions.js';
 export {
   agentMethodNames,
   dataMethodNames,

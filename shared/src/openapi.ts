@@ -6,6 +6,7 @@ import { errorCodeNames, errorCodes, type ErrorCode } from './errors.js';
 import { toJsonSchema, type JsonSchema } from './json-schema.js';
 import { PROXY_PATH } from './proxy-docs.js';
 import { dataMethodNames, methodDefinition, type DataMethodName } from './registry.js';
+import { permissionLabel } from './permissions.js';
 
 /** Options of {@link buildOpenApi}. */
 export interface OpenApiOptions {
@@ -115,7 +116,7 @@ export function buildOpenApi(options: OpenApiOptions = {}): Record<string, unkno
     mapping[name] = `#/components/schemas/${pascal(name)}Request`;
   }
   const methodList = dataMethodNames
-    .map((name) => `- \`${name}\` (${methodDefinition(name).permission}): ${methodDefinition(name).summary}`)
+    .map((name) => `- \`${name}\` (${permissionLabel(methodDefinition(name))}): ${methodDefinition(name).summary}`)
     .join('\n');
 
   return {

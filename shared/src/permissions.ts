@@ -18,3 +18,22 @@ export type MethodPermission = Permission | 'agent';
 export function isPermission(value: unknown): value is Permission {
   return typeof value === 'string' && (permissions as readonly string[]).includes(value);
 }
+
+/** What a method declares it needs: its main permission and, for a few, others it also needs. */
+export interface PermissionRequirement {
+  permission: MethodPermission;
+  /** Further document permissions the method needs (e.g. an upsert reveals which rows match: `read`). */
+  alsoRequires?: readonly Permission[];
+}
+
+/** Every permission a method needs, the main one first (`['write', 'read']` for add_or_update_records). */
+export function requiredPermissions(def: PermissionRequirement): MethodPermission[] {
+  return [def.permission, ...(def.alsoRequires ?? []).filter((p) => p !== def.permission)];
+}
+
+/** The requirement as people read it: `read`, or `read + write` (in the order read, write, schema). */
+export function permissionLabel(def: PermissionRequirement): string {
+  const needed = requiredPermissions(def);
+  const rank = (p: MethodPermission): number => (p === 'agent' ? -1 : permissions.indexOf(p));
+  return [...needed].sort((a, b) => rank(a) - rank(b)).join(' + ');
+}

@@ -13,7 +13,7 @@ import { z } from 'zod';
 /** One method as the documentation lists it. */
 export const documentedMethod = z.object({
   description: z.string().describe('What the method does (one line).'),
-  permission: z.string().describe('Permission the session token needs: read, write or schema.'),
+  permission: z.string().describe('Permission(s) the session token needs: read, write, schema, or e.g. read + write.'),
   fields: z
     .record(z.string(), z.string())
     .describe('Field name -> type, with "(optional)" for optional fields (the Python gateway\'s format).'),

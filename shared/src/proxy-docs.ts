@@ -9,6 +9,7 @@ import { errorCodeNames, errorCodes } from './errors.js';
 import { fieldDocs, toJsonSchema, type FieldDoc } from './json-schema.js';
 import type { DocumentedMethodType, ProxyDocumentation } from './proxy-docs-schema.js';
 import { dataMethodNames, methodDefinition } from './registry.js';
+import { permissionLabel } from './permissions.js';
 
 /** Options of {@link buildProxyDocumentation}. */
 export interface ProxyDocumentationOptions {
@@ -37,7 +38,7 @@ function documentMethod(name: (typeof dataMethodNames)[number]): DocumentedMetho
   const def = methodDefinition(name);
   return {
     description: def.summary,
-    permission: def.permission,
+    permission: permissionLabel(def),
     fields: pythonFields(fieldDocs(toJsonSchema(def.input, 'input')).filter((f) => f.name !== 'document')),
     result: fieldDocs(toJsonSchema(def.output, 'output')).map((f) => f.name),
   };

@@ -44,6 +44,8 @@ export interface GristErrorExtra {
   writtenIds?: number[];
   /** For a bulk write that failed partway: indexes (in the request) of the records not written. */
   notWritten?: number[];
+  /** For a 429: seconds after which a retry may succeed (the `Retry-After` header). */
+  retryAfterSeconds?: number;
 }
 
 /** `true` when `err` is a {@link GristError}. */

@@ -130,6 +130,17 @@ export interface SortedPage {
   positions: SortPosition[];
 }
 
+/** Options of {@link DocBackend.getSortedPage}. */
+export interface SortedPageOptions {
+  filter?: Record<string, CellValue[]>;
+  /** Sort keys, as for getRecords (required). */
+  sort: string;
+  /** The previous page's last row: its id and its values of the sort keys, in key order. */
+  after?: { id: number; values: readonly CellValue[] };
+  /** Page size (positive). */
+  limit: number;
+}
+
 /** Options of writes that take string values (`?noparse=`). */
 export interface WriteOptions {
   /** Skip string parsing of ChoiceList/RefList/Ref values (Grist's `noparse`). */
@@ -166,6 +177,10 @@ export interface SqlOptions {
   args?: unknown[] | null;
   /** Milliseconds; can only lower the backend's maximum (1000 ms by default). */
   timeoutMs?: number;
+  /** Aborted when the caller went away: a queued query is dropped, a running one stopped. */
+  signal?: AbortSignal;
+  /** Who is asking (for fair queueing between callers of one document); never a token. */
+  principal?: string;
 }
 
 /** The answer of `POST /sql`. */
@@ -230,6 +245,12 @@ export interface DocBackend {
     tableId: string,
     query: { filter?: Record<string, CellValue[]> | undefined; sort: string; after?: SortPosition | undefined; limit: number },
   ): Promise<SortedPage | undefined>;
+  /**
+   * Optional: one page of a sorted read, starting right after a keyset position (the last row of the
+   * previous page: its id and sort values), without sorting the whole table again for every page.
+   * Backends without it are paged by the router from {@link getRecords}.
+   */
+  getSortedPage?(tableId: string, options: SortedPageOptions): Promise<{ records: GristRecord[]; more: boolean }>;
   /** `POST /sql`: exactly one read-only SELECT (WITH allowed). */
   sql(query: string, options?: SqlOptions): Promise<SqlResult>;
   /**

@@ -345,7 +345,7 @@ describe('parseConfig: validation', () => {
         'grist_api: {api_key: k, data_dir: d, port: 1}\n',
     );
     expect(problems).toEqual([
-      'documnets: unknown key (allowed: documents, tokens, grist_api, sessions, public_url, metrics)',
+      'documnets: unknown key (allowed: documents, tokens, grist_api, sessions, public_url, metrics, allowed_origins)',
       'documents.sales.hots_header: unknown key (allowed: engine, url, doc_id, api_key, host_header, max_request_bytes)',
       'tokens[0].scope[0].perms: unknown key (allowed: document, permissions, tables)',
       'tokens[0].scopes: unknown key (allowed: token, token_sha256, name, scope)',

@@ -18,6 +18,7 @@ import { parseMetricsConfig } from '../observability/config.js';
 import { embeddedDocumentSchema, gristApiSchema, gristDocumentSchema, publicUrlSchema, rootSchema, sessionsSchema, tokenEntrySchema } from './schema.js';
 import type { AgentConfig, DocumentConfig, GatewayConfig, GristApiConfig, SessionsConfig } from './types.js';
 import { readYaml } from './yaml.js';
+import { invalidOrigins } from '../http/origin.js';
 import type { YamlTree } from './yaml.js';
 
 /** Options of {@link parseConfig}. */
@@ -254,6 +255,22 @@ function parseSessions(node: YamlTree | undefined, source: string, baseDir: stri
   return { store, path: s.path !== undefined ? path.resolve(baseDir, s.path) : defaultSessionsPath(source, baseDir), maxPerAgent };
 }
 
+/** `allowed_origins:` a list of origins (`https://host[:port]`, the port may be `*`). */
+function parseAllowedOrigins(node: YamlTree | undefined, problems: Problems): string[] | undefined {
+  if (node === undefined || node === null) return undefined;
+  if (!Array.isArray(node)) {
+    problems.add(['allowed_origins'], 'must be a list of origins like https://app.example.com');
+    return undefined;
+  }
+  const out: string[] = [];
+  node.forEach((entry, i) => {
+    if (typeof entry !== 'string' || invalidOrigins([entry]).length > 0) {
+      problems.add(['allowed_origins', i], `${JSON.stringify(entry)} is not an origin like https://app.example.com or http://localhost:*`);
+    } else out.push(entry);
+  });
+  return out;
+}
+
 /**
  * Parses and validates config text. Throws {@link ConfigError} listing every problem (YAML syntax,
  * unset variables, invalid or unknown fields, unknown documents in scopes, duplicate tokens or names).
@@ -317,10 +334,13 @@ export function parseConfig(text: string, options: ParseConfigOptions): GatewayC
     else problems.addZod(['metrics'], metrics.error);
   }
 
+  const allowedOrigins = parseAllowedOrigins(top.allowed_origins, problems);
+
   if (problems.list.length > 0 || !sessions) throw new ConfigError(source, problems.list);
   const config: GatewayConfig = { source, documents, agents, sessions };
   if (gristApi) config.gristApi = gristApi;
   if (publicUrl) config.publicUrl = publicUrl;
   if (metrics.ok && metrics.value) config.metrics = metrics.value;
+  if (allowedOrigins) config.allowedOrigins = allowedOrigins;
   return config;
 }

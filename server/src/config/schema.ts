@@ -153,4 +153,5 @@ export const rootSchema = mapping({
   sessions: z.unknown().optional(),
   public_url: z.unknown().optional(),
   metrics: z.unknown().optional(),
+  allowed_origins: z.unknown().optional(),
 });

@@ -80,4 +80,6 @@ export interface GatewayConfig {
   publicUrl?: string;
   /** Present when `metrics:` turns GET /metrics on (see observability/config.ts). */
   metrics?: MetricsConfig;
+  /** `allowed_origins:` browser origins accepted on `/mcp` and `/sse` (absent: loopback origins only). */
+  allowedOrigins?: string[];
 }

@@ -6,6 +6,7 @@
  */
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
+import { limits } from '../limits/index.js';
 
 /** A config tree: mappings, lists, strings and nulls only. */
 export type YamlTree = string | null | YamlTree[] | { [key: string]: YamlTree };
@@ -16,8 +17,18 @@ export type YamlResult = { ok: true; value: YamlTree } | { ok: false; problems: 
 /** Syntax errors reported before the rest are summarised as a count. */
 const MAX_SYNTAX_ERRORS = 3;
 
+/** Thrown inside {@link toTree} when the expanded tree grows past {@link limits.maxConfigNodes}. */
+class TooManyNodes extends Error {}
+
 /** Parses `text` (one YAML document) into a {@link YamlTree}. */
 export function readYaml(text: string): YamlResult {
+  // Both limits keep a hostile or broken file from hanging start-up: size before parsing, and the
+  // number of nodes after alias expansion (each `*alias` copies its anchor's whole subtree, so nine
+  // nested aliases of nine items each expand to 9^9 nodes: the "billion laughs").
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > limits.maxConfigBytes) {
+    return { ok: false, problems: [`(file): ${bytes} bytes is larger than the limit of ${limits.maxConfigBytes} bytes for a config file`] };
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
   if (doc.errors.length > 0) {
@@ -27,7 +38,16 @@ export function readYaml(text: string): YamlResult {
     return { ok: false, problems: shown };
   }
   const problems: string[] = [];
-  const value = toTree(doc, doc.contents, problems);
+  let value: YamlTree;
+  try {
+    value = toTree(doc, doc.contents, problems, { nodes: 0, open: new Set() });
+  } catch (err) {
+    if (!(err instanceof TooManyNodes)) throw err;
+    return {
+      ok: false,
+      problems: [`YAML: the document expands to more than ${limits.maxConfigNodes} values once its aliases (*name) are resolved; a config never needs that many (alias bomb?)`],
+    };
+  }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value };
 }
 
@@ -40,9 +60,23 @@ function describeYamlError(message: string, pos: { line: number; col: number } |
   return first.replace(/ at line \d+, column \d+:?$/, '').replace(/: ".*"$/, '') + where;
 }
 
-function toTree(doc: Document, node: unknown, problems: string[]): YamlTree {
+function toTree(doc: Document, node: unknown, problems: string[], count: { nodes: number; open: Set<unknown> }): YamlTree {
+  if (++count.nodes > limits.maxConfigNodes) throw new TooManyNodes();
   if (node === null || node === undefined) return null;
-  if (isAlias(node)) return toTree(doc, node.resolve(doc), problems);
+  if (isAlias(node)) {
+    const target = node.resolve(doc);
+    // An anchor used inside itself (`a: &a {b: *a}`) would expand forever.
+    if (count.open.has(target)) {
+      problems.push(`YAML: alias *${node.source} is used inside its own anchor`);
+      return null;
+    }
+    count.open.add(target);
+    try {
+      return toTree(doc, target, problems, count);
+    } finally {
+      count.open.delete(target);
+    }
+  }
   if (isScalar(node)) {
     const v = node.value;
     if (v === null || v === undefined) return null;
@@ -50,19 +84,19 @@ function toTree(doc: Document, node: unknown, problems: string[]): YamlTree {
     // Numbers, booleans, dates: keep the text as written.
     return node.source ?? String(v);
   }
-  if (isSeq(node)) return node.items.map((item) => toTree(doc, item, problems));
+  if (isSeq(node)) return node.items.map((item) => toTree(doc, item, problems, count));
   if (isMap(node)) {
     const out: { [key: string]: YamlTree } = {};
     for (const pair of node.items) {
       if (!isPair(pair)) continue;
-      const key = toTree(doc, pair.key, problems);
+      const key = toTree(doc, pair.key, problems, count);
       if (typeof key !== 'string' && key !== null) {
         problems.push('YAML: mapping keys must be plain text');
         continue;
       }
       // defineProperty: a key named "__proto__" must become an ordinary key, not the prototype.
       Object.defineProperty(out, key ?? '', {
-        value: toTree(doc, pair.value, problems),
+        value: toTree(doc, pair.value, problems, count),
         enumerable: true,
         writable: true,
         configurable: true,

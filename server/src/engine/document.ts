@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { GristError, isGristError } from '../backend/errors.js';
 import type {
   AttachmentDownload, AttachmentMetadata, AttachmentUpload, CellValue, ColumnFieldsInput, ColumnInfo, Fields,
-  GetRecordsOptions, GristRecord, NewColumn, NewTable, SqlOptions, SqlReads, SqlResult, TableInfo, UpsertOptions, UpsertRecord,
+  GetRecordsOptions, GristRecord, NewColumn, NewTable, SortedPageOptions, SqlOptions, SqlReads, SqlResult, TableInfo, UpsertOptions, UpsertRecord,
   UpsertResult, WriteOptions,
 } from '../backend/types.js';
 import type { AddRecordsOptions, ApplyResult, EmbeddedDocumentApi, EngineOptions, PutColumnsOptions, TableInfoWithColumns } from './api.js';
@@ -22,6 +22,7 @@ import * as records from './records.js';
 import { checkDocumentFile, configureConnection, createMetadata } from './schema.js';
 import { SqlRunner } from './sql.js';
 import { sqlReads } from './sql-scope.js';
+import { readSortedPage, SortedOrderCache } from './sorted-pages.js';
 import { Store } from './store.js';
 import * as tables from './tables.js';
 import { upsertRecords } from './upsert.js';
@@ -33,6 +34,7 @@ function documentError(status: number, message: string): GristError {
 /** An embedded Grist document. Create with {@link EmbeddedDocument.create} or {@link EmbeddedDocument.open}. */
 export class EmbeddedDocument implements EmbeddedDocumentApi {
   private readonly store: Store;
+  private readonly sortedOrders = new SortedOrderCache();
   private sqlRunner: SqlRunner | undefined;
   private closed = false;
 
@@ -129,6 +131,11 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
   /** `GET /records`. */
   async getRecords(tableId: string, options: GetRecordsOptions = {}): Promise<GristRecord[]> {
     return this.readOnly((s) => read.getRecords(s, s.resolve(tableId), options));
+  }
+
+  /** One page of a sorted read after a keyset position, from a cached sort order (sorted-pages.ts). */
+  async getSortedPage(tableId: string, options: SortedPageOptions): Promise<{ records: GristRecord[]; more: boolean }> {
+    return this.readOnly((s) => readSortedPage(s, s.resolve(tableId), options, this.sortedOrders));
   }
 
   /** Records with error cells inline (`GET /data`). */

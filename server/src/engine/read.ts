@@ -299,6 +299,40 @@ export function getRecords(store: Store, table: TableMeta, options: GetRecordsOp
 }
 
 /**
+ * The ids of the rows a sorted read returns, in order: only the columns the filter and sort need are read
+ * and decoded (a fraction of a full read), and no record is built.
+ */
+export function sortedIds(store: Store, table: TableMeta, options: GetRecordsOptions): number[] {
+  const sortKeys = parseSort(options.sort ?? '');
+  const needed = new Set<string>(Object.keys(options.filter ?? {}));
+  for (const k of sortKeys) {
+    if (typeof k.col === 'string') { needed.add(k.col); }
+    else { const c = table.columns.find((x) => x.colRef === k.col); if (c) { needed.add(c.colId); } }
+  }
+  needed.add('manualSort');
+  const keyCols = table.columns.filter((c) => needed.has(c.colId));
+  return readWith(store, table, keyCols, options, (id) => id);
+}
+
+/** Full records of `ids`, in the order given (ids that no longer exist are skipped). */
+export function recordsByIds(store: Store, table: TableMeta, ids: readonly number[], hidden?: boolean): GristRecord[] {
+  const out = outputColumns(table, hidden);
+  const idx = indexesOf(table, out);
+  const batch: GristRecord[] = [];
+  for (let start = 0; start < ids.length; start += BATCH_SIZE) {
+    const chunk = ids.slice(start, start + BATCH_SIZE);
+    // One JSON parameter per batch: no parameter limit, one statement text for every batch size.
+    const rows = selectRows(store, table, table.columns, 'WHERE id IN (SELECT value FROM json_each(?))', [JSON.stringify(chunk)], {}, (id, cells) => ({ id, cells }));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const id of chunk) {
+      const row = byId.get(id);
+      if (row) { batch.push(toRecord(row, table, out, idx)); }
+    }
+  }
+  return batch;
+}
+
+/**
  * Yields records in batches without materialising the table: id-keyset pages when there is no sort;
  * with a sort, only (key values, id) rows are sorted in memory and full rows are fetched in id batches.
  * The metadata cache is re-resolved by the caller; a schema change mid-iteration is not supported.
@@ -308,16 +342,7 @@ export function* iterateRows(store: Store, table: TableMeta, options: GetRecords
   const idx = indexesOf(table, out);
   const limit = options.limit ?? 0;
   if (options.sort !== undefined && !(Array.isArray(options.sort) && options.sort.length === 0) && options.sort !== '') {
-    // Pass 1: only the columns that the filter and sort need.
-    const sortKeys = parseSort(options.sort);
-    const needed = new Set<string>(Object.keys(options.filter ?? {}));
-    for (const k of sortKeys) {
-      if (typeof k.col === 'string') { needed.add(k.col); }
-      else { const c = table.columns.find((x) => x.colRef === k.col); if (c) { needed.add(c.colId); } }
-    }
-    needed.add('manualSort');
-    const keyCols = table.columns.filter((c) => needed.has(c.colId));
-    const ids = readWith(store, table, keyCols, options, (id) => id);
+    const ids = sortedIds(store, table, options);
     // One JSON parameter per batch: no parameter limit, one statement text for every batch size.
     const sql = 'WHERE id IN (SELECT value FROM json_each(?))';
     for (let start = 0; start < ids.length; start += BATCH_SIZE) {

@@ -24,6 +24,8 @@ import { Worker } from 'node:worker_threads';
  * @property {unknown[]} args Positional arguments (Grist/node-sqlite3 semantics, see {@link bindValues}).
  * @property {number} deadlineMs Milliseconds after which this process kills itself if the parent has not
  *   (a last resort: the parent normally kills it first).
+ * @property {number} maxRows Most rows the answer may have.
+ * @property {number} maxBytes Most bytes (JSON size of the cells) the answer may have.
  */
 
 /**
@@ -260,11 +262,56 @@ function prepareReadOnly(db, sql) {
  */
 function toQueryError(err) {
   if (err instanceof QueryError) return err;
-  if (err instanceof Database.SqliteError) return new QueryError(400, `${err.code}: ${err.message}`);
+  if (err instanceof Database.SqliteError) {
+    // The process's data limit reached (set by the parent): the query needs more memory than it may have.
+    if (err.code === 'SQLITE_NOMEM' || err.code === 'SQLITE_TOOBIG') {
+      return new QueryError(413, `SQL query needs more than the limit of ${MAX_MEMORY} bytes of memory (${err.code}); select less`);
+    }
+    return new QueryError(400, `${err.code}: ${err.message}`);
+  }
   if (err instanceof RangeError && /more than one statement/.test(err.message)) {
     return new QueryError(400, 'SQLITE_ERROR: only one statement is allowed');
   }
   return new QueryError(500, err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * The JSON size of a cell, roughly (what the answer will cost the parent to hold and send).
+ * @param {unknown} v
+ */
+function cellBytes(v) {
+  if (typeof v === 'string') return v.length + 2;
+  if (v instanceof Uint8Array) return v.byteLength * 4 + 24;
+  return 8;
+}
+
+/**
+ * The absolute path of the file must not reach callers (it tells where the server keeps its data):
+ * refuse the one SQLite function that lists it, and scrub it from any answer as a second guard.
+ * Identifiers cannot be built at run time in SQL, so the text check cannot be bypassed.
+ * @param {string} sql
+ */
+function refusePathQueries(sql) {
+  if (/database_list/i.test(sql)) {
+    throw new QueryError(400, 'SQLITE_ERROR: pragma database_list is not available (it reveals server file paths)');
+  }
+}
+
+/** @type {string} */
+let DB_PATH = '';
+/** @type {string} */
+let DB_NAME = '';
+
+/**
+ * Replaces the document's absolute path (and its folder) in a text cell by the file's name.
+ * @param {unknown[]} row
+ */
+function scrubPaths(row) {
+  for (let i = 0; i < row.length; i++) {
+    const v = row[i];
+    if (typeof v === 'string' && DB_PATH && v.includes(DB_PATH)) row[i] = v.split(DB_PATH).join(DB_NAME);
+  }
+  return row;
 }
 
 /**
@@ -287,16 +334,29 @@ function renderBlobs(row) {
  * @param {unknown[]} args
  * @returns {{ columns: string[], rows: unknown[][] }}
  */
-function runQuery(db, sql, args) {
+function runQuery(db, sql, args, maxRows, maxBytes) {
+  refusePathQueries(sql);
   let stmt = prepareReadOnly(db, wrap(sql));
   const { rewritten, indexes, count } = scanParameters(sql);
   if (args.length > count) throw new QueryError(500, 'SQLITE_RANGE: column index out of range');
   if (indexes.length > 0) stmt = prepareReadOnly(db, wrap(rewritten));
   stmt.raw(true);
   const columns = uniqueNames(stmt.columns().map((col) => col.name));
+  /** @type {unknown[][]} */
+  const rows = [];
+  let bytes = 0;
   try {
-    const rows = /** @type {unknown[][]} */ (stmt.all(bindValues(indexes, args)));
-    for (const row of rows) renderBlobs(row);
+    // Row by row, so an answer over the caps stops as soon as it crosses them.
+    for (const row of /** @type {IterableIterator<unknown[]>} */ (stmt.iterate(bindValues(indexes, args)))) {
+      for (const v of row) bytes += cellBytes(v);
+      if (rows.length >= maxRows) {
+        throw new QueryError(413, `SQL result has more than the limit of ${maxRows} rows; add a LIMIT or aggregate`);
+      }
+      if (bytes > maxBytes) {
+        throw new QueryError(413, `SQL result is larger than the limit of ${maxBytes} bytes; select fewer rows or columns`);
+      }
+      rows.push(scrubPaths(renderBlobs(row)));
+    }
     return { columns, rows };
   } catch (err) {
     throw toQueryError(err);
@@ -359,9 +419,13 @@ function send(message) {
   if (process.send && process.connected) process.send(message);
 }
 
+/** The data memory limit of this process (argv[4], set by the parent with RLIMIT_DATA), bytes. */
+let MAX_MEMORY = 0;
+
 function main() {
   const dbPath = process.argv[2];
   const parentPid = Number(process.argv[3]);
+  MAX_MEMORY = Number(process.argv[4]) > 0 ? Number(process.argv[4]) : 0;
   if (!process.send || !dbPath || !(parentPid > 0)) {
     process.stderr.write('sql-child.js is started by SqlRunner (server/src/engine/sql.ts) only\n');
     process.exit(2);
@@ -378,6 +442,8 @@ function main() {
     // functions with side effects out of views/triggers stored in the file.
     db.pragma('query_only = ON');
     db.pragma('trusted_schema = OFF');
+    DB_PATH = dbPath;
+    DB_NAME = dbPath.split(/[\\/]/).pop() ?? '';
   } catch (err) {
     const e = toQueryError(err);
     send({ type: 'fatal', message: e.message });
@@ -390,7 +456,7 @@ function main() {
     /** @type {ReplyMessage} */
     let reply;
     try {
-      const { columns, rows } = runQuery(db, msg.sql, Array.isArray(msg.args) ? msg.args : []);
+      const { columns, rows } = runQuery(db, msg.sql, Array.isArray(msg.args) ? msg.args : [], msg.maxRows > 0 ? msg.maxRows : Infinity, msg.maxBytes > 0 ? msg.maxBytes : Infinity);
       reply = { id: msg.id, ok: true, columns, rows };
     } catch (err) {
       const e = toQueryError(err);

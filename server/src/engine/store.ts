@@ -30,6 +30,8 @@ export class Store {
   private dataVersion = -1;
   /** The structure counter the cache was loaded at. */
   private structureVersion = -1;
+  /** Counts this connection's write transactions (with `PRAGMA data_version`: is a cached read still valid?). */
+  writes = 0;
 
   constructor(readonly db: Database.Database) {
     this.dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
@@ -126,6 +128,7 @@ export class Store {
    * may have changed it before failing.
    */
   write<T>(fn: () => T): T {
+    this.writes++;
     try {
       return this.db.transaction(() => {
         this.refresh();
@@ -136,7 +139,7 @@ export class Store {
       if (err instanceof GristError) { throw err; }
       // Anything else is a storage or engine failure (disk full, locked file, a bug): a 500 naming the file.
       const message = err instanceof Error ? err.message : String(err);
-      throw new GristError(500, `Write failed in document ${this.db.name}: ${message}`, undefined, { kind: 'document' });
+      throw new GristError(500, `Write failed in ${this.db.name}: ${message}`, undefined, { kind: 'document' });
     }
   }
 }

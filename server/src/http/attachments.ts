@@ -8,13 +8,17 @@ import { bearerToken, contextFromBearer, type GatewayServices, type Grant } from
 import { attachmentReachable, requireAttachmentColumn } from '../auth/scope-attachments.js';
 import { buildScopeView } from '../auth/scope-guard.js';
 import { GatewayError } from '../errors.js';
-import { readBodyLimited } from './body.js';
+import { readBytesLimited } from './body.js';
+import { multipartBoundary, parseMultipart } from './multipart.js';
 import { errorResponse } from './proxy.js';
+import { limits } from '../limits/index.js';
 
 /** Options of the attachment endpoints. */
 export interface AttachmentOptions {
   /** Largest accepted upload (whole multipart body) in bytes. */
   maxUploadBytes: number;
+  /** Most parts the multipart body may have (default limits.maxMultipartParts). */
+  maxParts?: number;
 }
 
 /** Resolves the session grant of a request and checks one permission. */
@@ -44,17 +48,12 @@ export function uploadHandler(services: GatewayServices, options: AttachmentOpti
       if (!/^multipart\/form-data/i.test(contentType)) {
         throw new GatewayError('INVALID_REQUEST', 'Send the file as multipart/form-data in a field named "file"');
       }
-      const bytes = await readBodyLimited(c.req.raw, options.maxUploadBytes);
-      let form: FormData;
-      try {
-        form = await new Response(bytes, { headers: { 'content-type': contentType } }).formData();
-      } catch {
-        throw new GatewayError('INVALID_REQUEST', 'Malformed multipart/form-data body');
-      }
-      const file = form.get('file') ?? form.get('upload');
-      if (!file || typeof file === 'string') throw new GatewayError('INVALID_REQUEST', 'Missing required field: file');
-      const data = new Uint8Array(await file.arrayBuffer());
-      const fileName = file.name || 'upload.bin';
+      const bytes = await readBytesLimited(c, options.maxUploadBytes);
+      const parts = parseMultipart(bytes, multipartBoundary(contentType), options.maxParts ?? limits.maxMultipartParts);
+      const file = parts.find((p) => p.name === 'file' && p.fileName !== undefined) ?? parts.find((p) => p.name === 'upload' && p.fileName !== undefined);
+      if (!file) throw new GatewayError('INVALID_REQUEST', 'Missing required field: file');
+      const data = file.data;
+      const fileName = file.fileName || 'upload.bin';
       const backend = services.backends.get(grant.document);
       if (grant.tables?.length) requireAttachmentColumn(await buildScopeView(grant.tables, backend));
       const [id] = await backend.uploadAttachments([{ fileName, data }]);

@@ -14,11 +14,16 @@ export function readBodyLimited(request: Request, maxBytes: number): Promise<Uin
  * socket stream directly; elsewhere (tests with `app.request()`) it uses the standard Request.
  */
 export async function readTextLimited(c: HonoContext, maxBytes: number): Promise<string> {
+  return (await readBytesLimited(c, maxBytes)).toString('utf8');
+}
+
+/** The same, as bytes (uploads). */
+export async function readBytesLimited(c: HonoContext, maxBytes: number): Promise<Buffer> {
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   if (!incoming || c.req.raw.bodyUsed || incoming.readableEnded) {
-    return Buffer.from((await readBodyLimited(c.req.raw, maxBytes)).buffer).toString('utf8');
+    return Buffer.from((await readBodyLimited(c.req.raw, maxBytes)).buffer);
   }
-  return (await readIncomingLimited(incoming, maxBytes, () => tooLarge(maxBytes))).toString('utf8');
+  return readIncomingLimited(incoming, maxBytes, () => tooLarge(maxBytes));
 }
 
 function tooLarge(maxBytes: number): GatewayError {

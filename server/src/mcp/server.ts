@@ -15,6 +15,7 @@ import {
   dataMethodNames,
   isMethodName,
   methods,
+  requiredPermissions,
   renderProxyDocumentation,
   type MethodName,
   type Permission,
@@ -72,11 +73,14 @@ export function toolResult(name: MethodName, data: Record<string, unknown>): Cal
   }
 }
 
-/** Whether the agent can use a data method on at least one configured document (permission and table scope). */
-function canAnywhere(agent: Agent, services: GatewayServices, method: string, permission: Permission): boolean {
+/**
+ * Whether the agent can use a data method on at least one configured document: it holds every permission
+ * the method needs there, and its table scope there leaves the method something to work on.
+ */
+function canAnywhere(agent: Agent, services: GatewayServices, method: MethodName, needed: readonly Permission[]): boolean {
   return services.backends
     .names()
-    .some((doc) => agent.permissionsFor(doc).includes(permission) && usableWithScope(method, agent.tablesFor(doc), () => services.backends.get(doc)));
+    .some((doc) => needed.every((p) => agent.permissionsFor(doc).includes(p)) && usableWithScope(method, agent.tablesFor(doc), () => services.backends.get(doc)));
 }
 
 /** The tools an agent can use, in registry order (agent tools first). */
@@ -87,8 +91,8 @@ export function agentTools(services: GatewayServices, agent: Agent): Tool[] {
   const scopeNote = scoped.length === 0 ? '' : ` On ${scoped.map((d) => `"${d}"`).join(', ')} only some tables and columns exist for this agent (see list_documents).`;
   return names
     .filter((name) => {
-      const permission = methods[name].permission;
-      return permission === 'agent' || canAnywhere(agent, services, name, permission);
+      const def = methods[name];
+      return def.permission === 'agent' || canAnywhere(agent, services, name, requiredPermissions(def) as Permission[]);
     })
     .map((name) => {
       const tool = toolFor(name);

@@ -2,8 +2,9 @@
  * One page of a sorted `get_records` read, with its keyset cursor.
  *
  * A backend that can read just the page does so (`DocBackend.sortedPage`: the HTTP backend through keyset
- * `/sql`, O(page)); otherwise the backend sorts the (filtered) table and the page is cut out after the
- * cursor's row, O(table) per page (the embedded engine, and Grist documents whose access rules refuse
+ * `/sql`, O(page)); a backend that keeps a sort order pages from it (`DocBackend.getSortedPage`: the
+ * embedded engine, re-sorting only after a write); otherwise the backend sorts the (filtered) table and
+ * the page is cut out after the cursor's row, O(table) per page (Grist documents whose access rules refuse
  * `/sql`).
  */
 import type { CellValue, DocBackend, GristRecord } from '../backend/types.js';
@@ -38,8 +39,19 @@ export async function pageSorted(
     const next = more && position ? encodeCursor({ v: 1, q, id: position.id, k: [...(position.values ?? [])], m: position.manualSort ?? null }) : null;
     return { records: more ? page.records.slice(0, pageSize) : page.records, next };
   }
-  const rows = await backend.getRecords(table, { filter, sort });
   const keys = parseSort(sort);
+  if (backend.getSortedPage) {
+    // The backend pages from a sort order it keeps (the embedded engine): no whole-table sort per page.
+    const kept = await backend.getSortedPage(table, {
+      ...(filter ? { filter } : {}),
+      sort,
+      ...(state ? { after: { id: state.id, values: state.k ?? [] } } : {}),
+      limit: pageSize,
+    });
+    const last = kept.records.at(-1);
+    return { records: kept.records, next: kept.more && last ? encodeCursor({ v: 1, q, id: last.id, k: sortValues(last, keys) }) : null };
+  }
+  const rows = await backend.getRecords(table, { filter, sort });
   let start = 0;
   if (state) {
     const index = rows.findIndex((r) => r.id === state.id);

@@ -164,6 +164,9 @@ const upsertEntry = z
 export const addOrUpdateRecords = defineMethod({
   name: 'add_or_update_records',
   permission: 'write',
+  // Its answer says which records matched `require`, so with write alone it would let a token read data
+  // by guessing values (e.g. a salary): it needs read as well.
+  alsoRequires: ['read'],
   title: 'Add or update records',
   summary: 'Upsert records: update those matching `require`, add the rest.',
   description:

@@ -1,0 +1,260 @@
+/**
+ * The hostile mix (issue #11): while cheap hostile clients attack the gateway, how fast does a small read
+ * from another token answer, and how much does the gateway's process tree (the server and its SQL child
+ * processes) grow? Measured side by side with a quiet baseline, in one run, on loopback.
+ *
+ * The gateway runs in its own process (hostile-server.ts) so that the clients' memory is not counted.
+ * The hostile clients (all at once, for the whole phase):
+ *   - /trpc POSTs of 32 MiB bodies without a token (4 at a time)
+ *   - sql_query memory bombs (`printf('%.*c', 100000000, 'x')`) whose clients never read the answer
+ *   - 20 concurrent endless recursive CTEs, half of them from clients that hang up
+ *   - get_records without limit on the big table (streamed), read to the end
+ *   - sorted cursor pages (`sort: "-Score", limit: 10`, five pages each)
+ *   - add_records of 20,000 rows
+ *   - a tRPC batch of 1,300 calls, a multipart body of 200,000 parts, a 24 MiB upload
+ * The quiet client reads 10 rows of a small table every 40 ms with its own token.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HOSTILE = 'gga_bench_hostile_0123456789abcdefghij';
+const QUIET = 'gga_bench_quiet_0123456789abcdefghijkl';
+const BIG_ROWS = Number(process.env.HOSTILE_ROWS ?? 100_000);
+const PHASE_MS = Number(process.env.HOSTILE_PHASE_MS ?? 15_000);
+const ENDLESS = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) AS n FROM c';
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+/** One request over loopback; `hangUpMs` destroys it unread after that long. */
+function request(port: number, options: { method?: string; path: string; token?: string; headers?: Record<string, string>; body?: string | Buffer; hangUpMs?: number; agent?: http.Agent }): Promise<Answer> {
+  return new Promise((resolve) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const req = http.request({ host: '127.0.0.1', port, path: options.path, method: options.method ?? 'POST', headers, agent: options.agent ?? false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', () => resolve({ status: -1, body: '' }));
+    });
+    req.on('error', () => resolve({ status: -1, body: '' }));
+    if (options.hangUpMs !== undefined) {
+      setTimeout(() => {
+        req.destroy();
+        resolve({ status: -2, body: '' });
+      }, options.hangUpMs);
+    }
+    req.end(options.body);
+  });
+}
+
+/** Resident memory of `pid` and its direct children (the SQL processes), bytes. Linux /proc. */
+function treeRss(pid: number): number {
+  const rssOf = (p: number): number => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
+      return m ? Number(m[1]) * 1024 : 0;
+    } catch {
+      return 0;
+    }
+  };
+  let total = rssOf(pid);
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) total += rssOf(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** The hostile clients: each loops until `stop()` says so; statuses are counted per kind. */
+function startHostile(port: number, session: string, stop: () => boolean, counts: Map<string, Map<number, number>>): Promise<void>[] {
+  const count = (kind: string, status: number): void => {
+    const m = counts.get(kind) ?? new Map<number, number>();
+    m.set(status, (m.get(status) ?? 0) + 1);
+    counts.set(kind, m);
+  };
+  const only = process.env.HOSTILE_ONLY;
+  const loop = async (kind: string, once: () => Promise<number | number[]>): Promise<void> => {
+    while (!stop() && (!only || kind.includes(only))) {
+      const status = await once();
+      for (const s of Array.isArray(status) ? status : [status]) count(kind, s);
+    }
+  };
+  const proxy = (body: unknown, extra: { hangUpMs?: number } = {}) => request(port, { path: '/api/v1/proxy', token: session, body: JSON.stringify(body), ...extra });
+  const big32 = Buffer.alloc(32 * 1024 * 1024, 0x20);
+  const parts = `--b\r\nContent-Disposition: form-data; name="x"\r\n\r\ny\r\n`.repeat(200_000) + '--b--\r\n';
+  const upload = Buffer.concat([
+    Buffer.from('--b\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n'),
+    Buffer.alloc(24 * 1024 * 1024, 7),
+    Buffer.from('\r\n--b--\r\n'),
+  ]);
+  const batch = Array(1300).fill('list_tables').join(',');
+  const rows = Array.from({ length: 20_000 }, (_, i) => ({ Name: `w${i}`, N: i, Score: i % 97 }));
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  return [
+    ...Array.from({ length: 4 }, () => loop('trpc 32 MiB without token', async () => (await request(port, { path: '/trpc/add_records', body: big32 })).status)),
+    loop('sql 100 MB printf, never read', async () => (await proxy({ method: 'sql_query', query: "SELECT printf('%.*c', 100000000, 'x') AS x" }, { hangUpMs: 3000 })).status),
+    loop('sql 20 endless CTEs, half hang up', async () =>
+      (await Promise.all(Array.from({ length: 20 }, (_, i) => proxy({ method: 'sql_query', query: ENDLESS }, i % 2 ? { hangUpMs: 200 } : {})))).map((a) => a.status)),
+    loop('get_records without limit', async () => (await proxy({ method: 'get_records', table: 'Big' })).status),
+    loop('sorted pages -Score, limit 10', async () => {
+      let cursor: string | undefined;
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const a = await proxy({ method: 'get_records', table: 'Big', sort: '-Score', limit: 10, ...(cursor ? { cursor } : {}) });
+        statuses.push(a.status);
+        cursor = a.status === 200 ? (JSON.parse(a.body) as { data: { next_cursor?: string } }).data.next_cursor : undefined;
+        if (!cursor) break;
+      }
+      return statuses;
+    }),
+    loop('add_records 20,000 rows', async () => {
+      const status = (await proxy({ method: 'add_records', table: 'Writes', records: rows })).status;
+      await sleep(500);
+      return status;
+    }),
+    loop('trpc batch of 1,300', async () => (await request(port, { method: 'GET', path: `/trpc/${batch}?batch=1`, token: session })).status),
+    loop('multipart 200,000 parts', async () =>
+      (await request(port, { path: '/api/v1/attachments', token: session, headers: { 'content-type': 'multipart/form-data; boundary=b' }, body: parts })).status),
+    loop('upload 24 MiB', async () => {
+      const status = (await request(port, { path: '/api/v1/attachments', token: session, headers: { 'content-type': 'multipart/form-data; boundary=b' }, body: upload })).status;
+      await sleep(2000);
+      return status;
+    }),
+  ];
+}
+
+/** Runs the hostile clients in a child process for `ms`, collecting their status counts. */
+async function runHostileProcess(port: number, session: string, ms: number, counts: Map<string, Map<number, number>>): Promise<void> {
+  const self = fileURLToPath(import.meta.url);
+  const child = spawn(process.execPath, ['--import', 'tsx', self, '--clients', String(port), session, String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  await new Promise((r) => child.once('exit', r));
+  const parsed = JSON.parse(out.trim().split('\n').pop() ?? '{}') as Record<string, Record<string, number>>;
+  for (const [kind, statuses] of Object.entries(parsed)) counts.set(kind, new Map(Object.entries(statuses).map(([s, n]) => [Number(s), n])));
+}
+
+/** Runs one phase: the quiet reader (and the hostile clients when asked) for PHASE_MS. */
+async function phase(port: number, pid: number, quiet: string, hostile: string | undefined): Promise<{ latencies: number[]; peakRss: number; counts: Map<string, Map<number, number>> }> {
+  const started = Date.now();
+  const stop = () => Date.now() - started > PHASE_MS;
+  const counts = new Map<string, Map<number, number>>();
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, treeRss(pid));
+  }, 100);
+  // The hostile clients run in a process of their own: their CPU work (building and sending bodies) must
+  // not slow the quiet client's own event loop and pass for gateway latency.
+  const attackers = hostile ? [runHostileProcess(port, hostile, PHASE_MS, counts)] : [];
+  const agent = new http.Agent({ keepAlive: true });
+  const latencies: number[] = [];
+  let quietResets = 0;
+  while (!stop()) {
+    const t = performance.now();
+    let a = await request(port, { path: '/api/v1/proxy', token: quiet, body: '{"method":"get_records","table":"Small","limit":10}', agent });
+    // A reused keep-alive socket can be closed by the server just as it is reused: retry once on a new one.
+    if (a.status === -1) {
+      quietResets++;
+      a = await request(port, { path: '/api/v1/proxy', token: quiet, body: '{"method":"get_records","table":"Small","limit":10}' });
+    }
+    if (a.status !== 200) throw new Error(`quiet read failed: ${a.status} ${a.body.slice(0, 200)}`);
+    latencies.push(performance.now() - t);
+    await new Promise((r) => setTimeout(r, 40));
+  }
+  await Promise.all(attackers);
+  clearInterval(sampler);
+  agent.destroy();
+  if (quietResets) counts.set('(quiet reads retried after a reset)', new Map([[0, quietResets]]));
+  return { latencies, peakRss, counts };
+}
+
+/** Runs the hostile-mix benchmark and prints its figures. */
+export async function benchHostile(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gg-hostile-'));
+  const config = path.join(dir, 'grist-gateway.yaml');
+  fs.writeFileSync(
+    config,
+    `documents:\n  bench:\n    engine: embedded\n    path: ./bench.grist\ntokens:\n` +
+      `  - token: ${HOSTILE}\n    name: hostile\n    scope:\n      - document: bench\n        permissions: [read, write, schema]\n` +
+      `  - token: ${QUIET}\n    name: quiet\n    scope:\n      - document: bench\n        permissions: [read]\n`,
+  );
+  const server = fileURLToPath(new URL('./hostile-server.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', server, config], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'silent' } });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let text = '';
+      child.stdout!.on('data', (c: Buffer) => {
+        text += c.toString();
+        const m = /port (\d+)/.exec(text);
+        if (m) resolve(Number(m[1]));
+      });
+      child.on('exit', (code) => reject(new Error(`gateway exited (${code})`)));
+    });
+    const mint = async (token: string, permissions: string[]): Promise<string> => {
+      const a = await request(port, { path: '/api/v1/proxy', token, body: JSON.stringify({ method: 'request_session_token', document: 'bench', permissions, ttl_seconds: 3600 }) });
+      return (JSON.parse(a.body) as { data: { token: string } }).data.token;
+    };
+    const hostile = await mint(HOSTILE, ['read', 'write', 'schema']);
+    const quiet = await mint(QUIET, ['read']);
+    const call = async (body: unknown): Promise<void> => {
+      const a = await request(port, { path: '/api/v1/proxy', token: hostile, body: JSON.stringify(body) });
+      if (a.status !== 200) throw new Error(`seeding failed: ${a.body.slice(0, 300)}`);
+    };
+    const columns = [{ id: 'Name', type: 'Text' }, { id: 'N', type: 'Int' }, { id: 'Score', type: 'Numeric' }];
+    for (const table_id of ['Big', 'Small', 'Writes']) await call({ method: 'create_table', table_id, columns });
+    for (let at = 0; at < BIG_ROWS; at += 25_000) {
+      const n = Math.min(25_000, BIG_ROWS - at);
+      await call({ method: 'add_records', table: 'Big', records: Array.from({ length: n }, (_, i) => ({ Name: `row ${at + i}`, N: at + i, Score: ((at + i) * 7919) % 100_003 })) });
+    }
+    await call({ method: 'add_records', table: 'Small', records: Array.from({ length: 100 }, (_, i) => ({ Name: `s${i}`, N: i, Score: i })) });
+
+    const calm = await phase(port, child.pid!, quiet, undefined);
+    const storm = await phase(port, child.pid!, quiet, hostile);
+    const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
+    const ms = (v: number) => `${v.toFixed(1)} ms`;
+    console.log(`hostile mix (gateway in its own process; Big table ${BIG_ROWS.toLocaleString('en-US')} rows; ${PHASE_MS / 1000} s per phase)`);
+    console.log(`  small read, quiet:   p50 ${ms(percentile(calm.latencies, 50))}, p99 ${ms(percentile(calm.latencies, 99))}, max ${ms(Math.max(...calm.latencies))} (${calm.latencies.length} reads)`);
+    console.log(`  small read, hostile: p50 ${ms(percentile(storm.latencies, 50))}, p99 ${ms(percentile(storm.latencies, 99))}, max ${ms(Math.max(...storm.latencies))} (${storm.latencies.length} reads)  (target p99 < 250 ms)  ${percentile(storm.latencies, 99) < 250 ? 'PASS' : 'MISS'}`);
+    const growth = storm.peakRss - calm.peakRss;
+    console.log(`  process tree peak RSS: quiet ${mb(calm.peakRss)}, hostile ${mb(storm.peakRss)}, growth ${mb(growth)}  (target < 200 MB)  ${growth < 200 * 1024 * 1024 ? 'PASS' : 'MISS'}`);
+    for (const [kind, statuses] of storm.counts) {
+      console.log(`    ${kind.padEnd(36)} ${[...statuses].map(([s, n]) => `${s < 0 ? 'hung up' : s}: ${n}`).join(', ')}`);
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  if (process.argv[2] === '--clients') {
+    // The hostile clients' process (see runHostileProcess).
+    const [port, session, ms] = [Number(process.argv[3]), process.argv[4] as string, Number(process.argv[5])];
+    const started = Date.now();
+    const counts = new Map<string, Map<number, number>>();
+    await Promise.all(startHostile(port, session, () => Date.now() - started > ms, counts));
+    console.log(JSON.stringify(Object.fromEntries([...counts].map(([k, m]) => [k, Object.fromEntries(m)]))));
+    process.exit(0);
+  } else {
+    await benchHostile();
+  }
+}
