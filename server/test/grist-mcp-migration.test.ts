@@ -58,7 +58,9 @@ describe('Coming from grist-mcp', () => {
     expect(params('get_records')).toEqual(expect.arrayContaining(['document', 'table', 'filter', 'sort', 'limit']));
     expect(params('add_column')).toEqual(expect.arrayContaining(['document', 'table', 'column_id', 'column_type', 'formula', 'label']));
     expect(params('modify_column')).toEqual(expect.arrayContaining(['document', 'table', 'column_id', 'type', 'formula', 'label']));
-    expect(params('request_session_token')).toEqual(['document', 'permissions', 'ttl_seconds']);
+    // grist-mcp's parameters, plus the optional table/column scope (an addition: nothing else is required).
+    expect(params('request_session_token')).toEqual(['document', 'permissions', 'ttl_seconds', 'tables']);
+    expect(byName.get('request_session_token')!.inputSchema.required).toEqual(['document', 'permissions']);
   });
 
   it('MCP results carry grist-mcp keys beside the gateway keys, and counts where grist-mcp said true', async () => {

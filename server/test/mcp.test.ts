@@ -131,7 +131,7 @@ describe('MCP tools (in-memory client)', () => {
     const docs = await call(client, 'get_proxy_documentation', {});
     expect(docs.isError).toBeFalsy();
     expect(docs.content[0]!.text).toContain(`POST ${gw.url}/api/v1/proxy`);
-    expect(docs.content[0]!.text).toContain('- add_or_update_records (write) table: string');
+    expect(docs.content[0]!.text).toContain('- add_or_update_records (read + write) table: string');
     const minted = expectOk(await call(client, 'request_session_token', { document: 'main', permissions: ['read'], ttl_seconds: 60 }), 'request_session_token');
     expect(expectOk(await call(client, 'revoke_session_token', { token: minted.token }), 'revoke_session_token')).toEqual({ revoked: true });
     expectOk(await call(client, 'list_documents', {}), 'list_documents');

@@ -154,7 +154,7 @@ describe('the packed grist-gateway package', () => {
     expect(await run(bin, ['--version'], work, 60_000)).toBe(`${sourceManifest.version}\n`);
   });
 
-  it('serve in an empty folder creates the demo config and serves it, SQL included', { timeout: 120_000 }, async () => {
+  it('serve in an empty folder creates the demo config and serves it, SQL and types included', { timeout: 120_000 }, async () => {
     expect(installedOk, 'installed by the previous test').toBe(true);
     const folder = fs.mkdtempSync(path.join(work, 'serve-'));
     const child = spawn(bin, ['serve', '--port', '0'], { cwd: folder, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -192,6 +192,10 @@ describe('the packed grist-gateway package', () => {
       const sql = await post(session, { method: 'sql_query', query: 'SELECT COUNT(*) AS n FROM Products' });
       expect(sql.success, JSON.stringify(sql)).toBe(true);
       expect(sql.data.records[0].n).toBeGreaterThan(0);
+      // types: the shared codegen compiled into the package, against the live gateway.
+      const types = await run(bin, ['types', '--url', url, '--token', session], work, 60_000);
+      expect(types).toContain('export type Schema');
+      expect(types).toContain('Products');
       expect(stdout).toBe('');
     } finally {
       child.kill('SIGTERM');
