@@ -153,6 +153,7 @@ function applyOne(store: Store, action: unknown[], noparse: boolean | undefined)
     case 'ReplaceTableData': {
       const t = recordTable(store, args[0]);
       store.db.exec(`DELETE FROM ${quoteIdent(t)}`);
+      store.changes.schemaChanged(); // every row replaced: the formula engine reloads the table data
       const ids = list(args[1], 'row ids').map((x) => (typeof x === 'number' ? x : null));
       addRows(store, t, ids, rowsOf(obj(args[2], 'values'), ids.length), noparse);
       return { ret: null, modified: true };

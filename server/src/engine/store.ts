@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import { GristError } from '../backend/errors.js';
 import { sandboxKeyError, tableNotFound } from './failures.js';
+import { ChangeLog } from './formulas/changes.js';
 import { loadMeta, type TableMeta } from './meta.js';
 
 /** Connection + cached metadata of one document. */
@@ -14,6 +15,8 @@ export class Store {
   /** User tables by tableRef. */
   byRef = new Map<number, TableMeta>();
   private readonly stmts = new Map<string, Database.Statement>();
+  /** What writes changed since the formula engine last looked (formulas/changes.ts). */
+  readonly changes = new ChangeLog();
 
   constructor(readonly db: Database.Database) {
     this.reload();
@@ -21,6 +24,7 @@ export class Store {
 
   /** Re-reads the metadata tables; called after every schema change and after a failed write. */
   reload(): void {
+    this.changes.schemaChanged();
     this.tables = loadMeta(this.db);
     this.byRef = new Map([...this.tables.values()].filter((t) => !t.meta).map((t) => [t.tableRef, t]));
     this.stmts.clear();
@@ -65,6 +69,13 @@ export class Store {
       this.stmts.set(sql, s);
     }
     return s;
+  }
+
+  /** Runs `fn` without recording changes (the formula engine storing its own results). */
+  withoutChangeLog<T>(fn: () => T): T {
+    const was = this.changes.enabled;
+    this.changes.enabled = false;
+    try { return fn(); } finally { this.changes.enabled = was; }
   }
 
   /**

@@ -1,0 +1,158 @@
+/**
+ * The formula engine of one embedded document: after each write it hands what changed to Python (the
+ * shared runtime, runtime.ts), which recalculates the affected formula cells (and trigger formulas), and
+ * stores the results in the document, converted to each column's type, so reads, sorts, filters and SQL
+ * see them.
+ *
+ * Python holds a copy of the document's data (loaded on first need: only documents with formulas ever
+ * load Python). Row-level changes are sent as deltas; a schema change reloads the copy and recomputes
+ * every formula column (Grist's dependency graph is likewise rebuilt after schema actions).
+ */
+import type { CellValue } from '../../backend/types.js';
+import { CellError, encodeCell, encodeError, type StoredValue } from '../cells.js';
+import type { ColumnMeta, TableMeta } from '../meta.js';
+import { chunks, toBind } from '../records.js';
+import { quoteIdent } from '../schema.js';
+import type { Store } from '../store.js';
+import type { TableChanges } from './changes.js';
+import { callPython } from './runtime.js';
+
+/** One column's new values, as Python answers them. */
+interface Result {
+  tableId: string;
+  colId: string;
+  id: number[];
+  values: CellValue[];
+}
+
+let nextDocKey = 1;
+
+/** Whether any column of the document has a formula (formula columns or trigger formulas). */
+export function hasFormulas(store: Store): boolean {
+  return store.userTables().some((t) => t.columns.some((c) => c.formula !== ''));
+}
+
+/** A decoded cell as Python receives it: API values, error cells as `["E", name]`. */
+function toWire(col: ColumnMeta, stored: StoredValue): CellValue {
+  const v = col.decode(stored);
+  return v instanceof CellError ? ['E', v.name] : v;
+}
+
+/** The column descriptions Python needs. */
+function schemaOf(store: Store): unknown[] {
+  return store.userTables().map((t) => ({
+    tableId: t.tableId,
+    columns: t.columns.filter((c) => c.colId !== 'manualSort').map((c) => ({
+      colId: c.colId, colRef: c.colRef, type: c.type, isFormula: c.isFormula, formula: c.formula,
+      recalcWhen: c.recalcWhen, recalcDeps: c.recalcDeps,
+    })),
+  }));
+}
+
+/** Column-wise data of `cols` for the rows selected by `where`. */
+function readColumns(store: Store, table: TableMeta, cols: ColumnMeta[], where = '', args: unknown[] = []): Record<string, CellValue[]> {
+  const sql = `SELECT id${cols.map((c) => `, ${quoteIdent(c.colId)}`).join('')} FROM ${quoteIdent(table.tableId)} ${where} ORDER BY id`;
+  const rows = store.db.prepare(sql).raw(true).all(...args) as StoredValue[][];
+  const out: Record<string, CellValue[]> = { id: rows.map((r) => Number(r[0])) };
+  cols.forEach((c, i) => { out[c.colId] = rows.map((r) => toWire(c, r[i + 1] ?? null)); });
+  return out;
+}
+
+/** Formula engine of one document; see the module comment. */
+export class FormulaEngine {
+  private readonly docKey = `doc${nextDocKey++}`;
+  private loaded = false;
+
+  constructor(private readonly store: Store) {}
+
+  /** Recalculates after a write described by `changes`; resolves once the results are stored. */
+  async afterWrite(changes: { schema: boolean; tables: Map<string, TableChanges> }): Promise<void> {
+    const store = this.store;
+    if (!hasFormulas(store)) {
+      if (this.loaded) { await this.drop(); }
+      return;
+    }
+    let results: Result[] | { reload: true };
+    if (!this.loaded || changes.schema) {
+      results = await this.load();
+    } else {
+      const delta = this.deltaOf(changes.tables);
+      if (delta.length === 0) { return; }
+      results = await callPython<Result[] | { reload: true }>(this.docKey, 'apply', delta);
+      if (!Array.isArray(results)) { results = await this.load(); }
+    }
+    if (Array.isArray(results)) { this.store.withoutChangeLog(() => this.storeResults(results as Result[])); }
+  }
+
+  /** Loads the whole document into Python and recomputes every formula. */
+  private async load(): Promise<Result[]> {
+    const data: Record<string, Record<string, CellValue[]>> = {};
+    for (const t of this.store.userTables()) {
+      data[t.tableId] = readColumns(this.store, t, t.columns.filter((c) => c.colId !== 'manualSort'));
+    }
+    const results = await callPython<Result[]>(this.docKey, 'load', { schema: schemaOf(this.store), data });
+    this.loaded = true;
+    return results;
+  }
+
+  /** Forgets the document in Python (it has no formulas any more, or is closing). */
+  async drop(): Promise<void> {
+    if (!this.loaded) { return; }
+    this.loaded = false;
+    await callPython(this.docKey, 'drop').catch(() => undefined);
+  }
+
+  /** Row deltas: current data values of added/updated rows, removed ids. */
+  private deltaOf(tables: Map<string, TableChanges>): unknown[] {
+    const out: unknown[] = [];
+    for (const [tableId, ch] of tables) {
+      const table = this.store.tables.get(tableId);
+      if (!table || table.meta) { continue; }
+      const touched = [...new Set([...ch.added, ...ch.updated])];
+      const cols = table.columns.filter((c) => c.colId !== 'manualSort' && !(c.isFormula && c.formula !== ''));
+      const rows: Record<string, CellValue[]> = { id: [] };
+      for (const c of cols) { rows[c.colId] = []; }
+      for (const part of chunks(touched)) {
+        const got = readColumns(this.store, table, cols, `WHERE id IN (${part.map(() => '?').join(',')})`, part);
+        for (const [k, v] of Object.entries(got)) { (rows[k] as CellValue[]).push(...v); }
+      }
+      out.push({
+        tableId, added: [...ch.added], updated: [...ch.updated], removed: [...ch.removed],
+        cols: [...ch.cols], given: [...ch.given], rows,
+      });
+    }
+    return out;
+  }
+
+  /** Writes Python's results, converting each value to its column's type (what does not fit stays as is). */
+  private storeResults(results: Result[]): void {
+    if (results.length === 0) { return; }
+    const store = this.store;
+    store.write(() => {
+      for (const r of results) {
+        const table = store.tables.get(r.tableId);
+        const col = table?.byId.get(r.colId);
+        if (!table || !col) { continue; }
+        const update = store.stmt(`UPDATE ${quoteIdent(table.tableId)} SET ${quoteIdent(col.colId)} = ? WHERE id = ?`);
+        for (let i = 0; i < r.id.length; i++) {
+          update.run(toBind(storedOf(col, r.values[i] ?? null)), r.id[i]);
+        }
+      }
+    });
+  }
+}
+
+/** The stored form of a computed value in `col`. */
+function storedOf(col: ColumnMeta, value: CellValue): StoredValue {
+  if (Array.isArray(value) && value[0] === 'E') { return encodeError(new CellError(String(value[1]))); }
+  // An empty list a formula returns reads back as ["L"] in Grist (10 customers: `Orders`), unlike an empty
+  // data cell (null): keep it as the JSON text of an empty list.
+  if (Array.isArray(value) && value.length === 1 && value[0] === 'L' && ['RefList', 'ChoiceList', 'Attachments'].includes(col.colType.base)) {
+    return '[]';
+  }
+  try {
+    return encodeCell(col.colType, value, { noparse: true });
+  } catch {
+    return encodeError(new CellError('TypeError'));
+  }
+}
