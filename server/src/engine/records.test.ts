@@ -1,10 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { GristError } from '../backend/errors.js';
 import type { GristRecord } from '../backend/types.js';
 import { EmbeddedDocument } from './document.js';
+import { pythonLoadMs } from './formulas/runtime.js';
+
+// Formulas load Python once per process (seconds on a busy machine): not inside a test's time limit.
+beforeAll(async () => { await pythonLoadMs(); }, 180_000);
 
 let doc: EmbeddedDocument;
 beforeEach(async () => {

@@ -25,6 +25,12 @@ interface Result {
   values: CellValue[];
 }
 
+/** Python's answer to a load or a delta: changed cells and how many cells were evaluated. */
+interface Answer {
+  changed: Result[];
+  evaluated: number;
+}
+
 let nextDocKey = 1;
 
 /** Whether any column of the document has a formula (formula columns or trigger formulas). */
@@ -62,37 +68,50 @@ function readColumns(store: Store, table: TableMeta, cols: ColumnMeta[], where =
 export class FormulaEngine {
   private readonly docKey = `doc${nextDocKey++}`;
   private loaded = false;
+  /** Formula cells evaluated by the last recalculation (tests and benchmarks check it is only what changed). */
+  lastEvaluated = 0;
 
   constructor(private readonly store: Store) {}
 
   /** Recalculates after a write described by `changes`; resolves once the results are stored. */
   async afterWrite(changes: { schema: boolean; tables: Map<string, TableChanges> }): Promise<void> {
-    const store = this.store;
-    if (!hasFormulas(store)) {
+    if (!hasFormulas(this.store)) {
       if (this.loaded) { await this.drop(); }
       return;
     }
-    let results: Result[] | { reload: true };
+    try {
+      await this.recalculate(changes);
+    } catch (err) {
+      this.loaded = false; // start from a fresh copy next time
+      throw err;
+    }
+  }
+
+  private async recalculate(changes: { schema: boolean; tables: Map<string, TableChanges> }): Promise<void> {
+    let answer: Answer | { reload: true };
     if (!this.loaded || changes.schema) {
-      results = await this.load();
+      answer = await this.load();
     } else {
       const delta = this.deltaOf(changes.tables);
       if (delta.length === 0) { return; }
-      results = await callPython<Result[] | { reload: true }>(this.docKey, 'apply', delta);
-      if (!Array.isArray(results)) { results = await this.load(); }
+      answer = await callPython<Answer | { reload: true }>(this.docKey, 'apply', delta);
+      // The runtime restarted (and forgot the document): load it again.
+      if ('reload' in answer) { answer = await this.load(); }
     }
-    if (Array.isArray(results)) { this.store.withoutChangeLog(() => this.storeResults(results as Result[])); }
+    const { changed, evaluated } = answer;
+    this.lastEvaluated = evaluated;
+    this.store.withoutChangeLog(() => this.storeResults(changed));
   }
 
   /** Loads the whole document into Python and recomputes every formula. */
-  private async load(): Promise<Result[]> {
+  private async load(): Promise<Answer> {
     const data: Record<string, Record<string, CellValue[]>> = {};
     for (const t of this.store.userTables()) {
       data[t.tableId] = readColumns(this.store, t, t.columns.filter((c) => c.colId !== 'manualSort'));
     }
-    const results = await callPython<Result[]>(this.docKey, 'load', { schema: schemaOf(this.store), data });
+    const answer = await callPython<Answer>(this.docKey, 'load', { schema: schemaOf(this.store), data });
     this.loaded = true;
-    return results;
+    return answer;
   }
 
   /** Forgets the document in Python (it has no formulas any more, or is closing). */

@@ -40,7 +40,6 @@ class PythonWorker {
       workerData: {
         interruptBuffer: this.interrupt.buffer, progressBuffer: this.progress.buffer, maxMemoryBytes: options.maxMemoryBytes,
       },
-      stdout: true, stderr: true,
     });
     this.worker.unref();
     this.ready = new Promise<number>((resolve, reject) => {

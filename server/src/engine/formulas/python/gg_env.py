@@ -118,20 +118,25 @@ def _from_cell(v):
 # Records and record sets.
 
 class Record(object):
-  """A row of a table; `rec.Col` reads a cell (tracked as a dependency), `rec.id` its row id (0: empty)."""
-  __slots__ = ('_table', '_row', '_self')
+  """A row of a table; `rec.Col` reads a cell (tracked as a dependency), `rec.id` its row id (0: empty).
 
-  def __init__(self, table, row, is_self=False):
+  `_via` is (table, Ref column) when the record was reached through a Ref cell of the row being computed:
+  reads through it depend only on the referenced rows, so a change there recomputes only the rows that
+  point to them."""
+  __slots__ = ('_table', '_row', '_self', '_via')
+
+  def __init__(self, table, row, is_self=False, via=None):
     object.__setattr__(self, '_table', table)
     object.__setattr__(self, '_row', row)
     object.__setattr__(self, '_self', is_self)
+    object.__setattr__(self, '_via', via)
 
   @property
   def id(self):
     return self._row
 
   def __getattr__(self, name):
-    return self._table.read(self._row, name, self._self)
+    return self._table.read(self._row, name, self._self, self._via)
 
   def __getitem__(self, name):
     return self.__getattr__(name)
@@ -274,7 +279,7 @@ class Table(object):
     self.user = UserTable(self)
     self.indexes = {}
 
-  def read(self, row, name, is_self):
+  def read(self, row, name, is_self, via=None):
     """Reads a cell for a formula: tracks the dependency, computes a dirty formula cell first."""
     if name == 'id':
       return row
@@ -282,7 +287,7 @@ class Table(object):
     if col is None:
       raise AttributeError("Table '%s' has no column '%s'" % (self.table_id, name))
     doc = self.doc
-    doc.track(self.table_id, name, is_self)
+    doc.track(self.table_id, name, is_self, via)
     if not row or row not in self.rows:
       return self.convert(col, col.default())
     if col.is_formula and col.formula:
@@ -290,11 +295,18 @@ class Table(object):
     v = col.values.get(row)
     if isinstance(v, CellErrorValue):
       v.raise_it()
+    if is_self and col.base == 'Ref':
+      target = doc.tables.get(col.ref_table)
+      if target is not None:
+        return Record(target, v if isinstance(v, int) else 0, False, (self.table_id, name))
     return self.convert(col, v)
 
   def convert(self, col, v):
     base = col.base
-    if base in ('Text', 'Numeric', 'Int', 'Bool', 'Choice', 'Any'):
+    if base == 'Numeric':
+      # JSON has one number type; Grist's Numeric cells are Python floats (str(1.0) == '1.0').
+      return float(v) if type(v) is int else v
+    if base in ('Text', 'Int', 'Bool', 'Choice', 'Any'):
       if base == 'Any' and isinstance(v, list) and v and v[0] == 'L':
         return list(v[1:])
       return v
@@ -532,12 +544,13 @@ class Doc(object):
     self.tables = {}
     self.globals = None
     self.deps = {}          # (table, col) -> {(table, formula col): kind}; kind 'same' | 'other'
-    self.stack = []         # cells being evaluated: (table_id, col_id, row)
+    self.stack = []         # cells being evaluated: (table_id, col_id, row, is_formula)
     self.dirty = {}         # (table_id, col_id) -> set of rows to compute
     self.changed = {}       # (table_id, col_id) -> {row: cell} results to hand back
     self.time_limit = 1.0
     self.tz_offsets = {}
     self.last_tick = 0.0
+    self.evaluated = 0
 
   # -- loading ------------------------------------------------------------------------------------
 
@@ -585,18 +598,30 @@ class Doc(object):
 
   # -- dependency tracking ------------------------------------------------------------------------
 
-  def track(self, table_id, col_id, is_self):
+  def track(self, table_id, col_id, is_self, via=None):
+    """Records that the cell being computed read (table_id, col_id): 'same' row, through a Ref of the
+    same row (('ref', col)), or 'other' (any row: lookups, chains, all)."""
     if not self.stack:
       return
     cur = self.stack[-1]
-    same = is_self and table_id == cur[0]
+    if not cur[3]:
+      return  # a trigger formula: it recalculates on its own rules (recalcWhen/recalcDeps), not on what it reads
+    if is_self and table_id == cur[0]:
+      kind = 'same'
+    elif via is not None and via[0] == cur[0]:
+      kind = ('ref', via[1])
+    else:
+      kind = 'other'
     key = (table_id, col_id)
     edges = self.deps.get(key)
     if edges is None:
       edges = self.deps[key] = {}
     target = (cur[0], cur[1])
-    if edges.get(target) != 'other':
-      edges[target] = 'same' if same else 'other'
+    old = edges.get(target)
+    if old is None or old == 'same':
+      edges[target] = kind
+    elif old != kind and kind != 'same':
+      edges[target] = 'other'
 
   def mark(self, table_id, col_id, rows):
     """rows: a set of row ids, or None for every row."""
@@ -614,7 +639,21 @@ class Doc(object):
 
   def mark_dependents(self, table_id, col_id, rows):
     for (tt, tc), kind in list((self.deps.get((table_id, col_id)) or {}).items()):
-      self.mark(tt, tc, rows if kind == 'same' else None)
+      if kind == 'same':
+        self.mark(tt, tc, rows)
+      elif kind == 'other' or rows is None:
+        self.mark(tt, tc, None)
+      else:
+        self.mark(tt, tc, self.referencing(tt, kind[1], rows))
+
+  def referencing(self, table_id, ref_col, rows):
+    """Rows of table_id whose Ref column ref_col points to one of rows."""
+    t = self.tables.get(table_id)
+    col = t.columns.get(ref_col) if t else None
+    if col is None:
+      return None
+    rows = set(rows)
+    return {r for r, v in col.values.items() if v in rows}
 
   # -- evaluation -----------------------------------------------------------------------------------
 
@@ -624,7 +663,7 @@ class Doc(object):
       self.compute(table, col, row)
 
   def compute(self, table, col, row):
-    key = (table.table_id, col.col_id, row)
+    key = (table.table_id, col.col_id, row, col.is_formula)
     if key in self.stack:
       raise CircularReferenceError('Circular Reference')
     rows = self.dirty.get((table.table_id, col.col_id))
@@ -642,7 +681,8 @@ class Doc(object):
   def evaluate(self, table, col, row):
     if col.syntax_error is not None:
       return ['E', col.syntax_error]
-    self.stack.append((table.table_id, col.col_id, row))
+    self.stack.append((table.table_id, col.col_id, row, col.is_formula))
+    self.evaluated += 1
     now = time.monotonic()
     if now - self.last_tick > 0.02:
       self.host.tick()
@@ -720,6 +760,8 @@ class Doc(object):
           for (tt, tc), kind in list((self.deps.get((t.table_id, cid)) or {}).items()):
             if kind == 'other':
               self.mark(tt, tc, None)
+            elif kind != 'same':
+              self.mark(tt, tc, self.referencing(tt, kind[1], set(added) | set(removed)))
       for cid in touched:
         self.mark_dependents(t.table_id, cid, set(updated))
       if added:
@@ -747,7 +789,8 @@ class Doc(object):
       rows = sorted(cells)
       out.append({'tableId': tid, 'colId': cid, 'id': rows, 'values': [cells[r] for r in rows]})
     self.changed = {}
-    return out
+    evaluated, self.evaluated = self.evaluated, 0
+    return {'changed': out, 'evaluated': evaluated}
 
 
 _MISSING = object()
