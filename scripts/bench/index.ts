@@ -3,10 +3,13 @@
  * Not a test: nothing here fails on a number; it prints what it measured.
  */
 import { runEngineBench } from './engine.js';
+import { runFormulaBench } from './formulas.js';
 import { benchGateway } from './gateway.js';
 import { benchHttp } from './http.js';
 
 await runEngineBench();
+console.log('');
+await runFormulaBench();
 console.log('');
 await benchGateway();
 console.log('');

@@ -27,7 +27,8 @@ class PythonWorker {
   readonly ready: Promise<number>;
   private readonly worker: Worker;
   private readonly interrupt = new Int32Array(new SharedArrayBuffer(4));
-  private readonly progress = new Int32Array(new SharedArrayBuffer(4));
+  /** [0]: cells started (bumped by the worker), [1]: 1 while formula cells are being evaluated. */
+  private readonly progress = new Int32Array(new SharedArrayBuffer(8));
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private watchdog: NodeJS.Timeout | undefined;
@@ -37,6 +38,8 @@ class PythonWorker {
 
   constructor(private readonly options: Required<FormulaRuntimeOptions>) {
     this.worker = new Worker(new URL('./worker.js', import.meta.url), {
+      // worker.js is plain JavaScript: no loader flags (tsx) inherited from the parent.
+      execArgv: [],
       workerData: {
         interruptBuffer: this.interrupt.buffer, progressBuffer: this.progress.buffer, maxMemoryBytes: options.maxMemoryBytes,
       },
@@ -80,7 +83,8 @@ class PythonWorker {
     this.watchdog = setInterval(() => {
       const now = Date.now();
       const p = Atomics.load(this.progress, 0);
-      if (p !== this.lastProgress) {
+      if (p !== this.lastProgress || Atomics.load(this.progress, 1) === 0) {
+        // A new cell started, or Python is not evaluating cells (loading data, bookkeeping): no limit.
         this.lastProgress = p;
         this.lastProgressAt = now;
       } else if (now - this.lastProgressAt > this.options.cellTimeoutMs) {

@@ -14,6 +14,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,13 +46,19 @@ function tzOffset(zone, secs) {
   return Math.round((asUtc - ms) / 60000);
 }
 
-function tick() { Atomics.add(progress, 0, 1); }
+/** Progress for the main thread's watchdog: [0] counts cells, [1] is 1 while formula cells are evaluated. */
+function tick(evaluating) {
+  Atomics.add(progress, 0, 1);
+  Atomics.store(progress, 1, evaluating ? 1 : 0);
+}
 
 let py;
 try {
   const t0 = performance.now();
   const { loadPyodide } = await import('pyodide');
-  py = await loadPyodide({ jsglobals: Object.create(null), stdout: () => {}, stderr: () => {}, checkAPIVersion: true });
+  // Pyodide finds its files from its own URL, which loaders (tsx) may rewrite: name the folder explicitly.
+  const indexURL = `${path.dirname(createRequire(import.meta.url).resolve('pyodide/package.json'))}${path.sep}`;
+  py = await loadPyodide({ indexURL, jsglobals: Object.create(null), stdout: () => {}, stderr: () => {}, checkAPIVersion: true });
   py.setInterruptBuffer(new Int32Array(interruptBuffer));
   py.FS.mkdirTree('/gg');
   for (const name of ['gg_functions.py', 'gg_env.py']) {

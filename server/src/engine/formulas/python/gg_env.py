@@ -16,6 +16,8 @@ import json
 import math
 import time
 
+_monotonic = time.monotonic
+
 import gg_functions
 
 _UTC = _dt.timezone.utc
@@ -64,7 +66,7 @@ _DEFAULTS = {'Text': '', 'Choice': '', 'Numeric': 0.0, 'Int': 0, 'Ref': 0, 'Bool
 
 class Column(object):
   __slots__ = ('col_id', 'col_ref', 'type', 'base', 'ref_table', 'is_formula', 'formula', 'recalc_when',
-               'recalc_deps', 'tz_offsets', 'func', 'syntax_error', 'values')
+               'recalc_deps', 'tz_offsets', 'func', 'syntax_error', 'values', 'seen')
 
   def __init__(self, info):
     self.col_id = info['colId']
@@ -79,6 +81,7 @@ class Column(object):
     self.func = None
     self.syntax_error = None
     self.values = {}
+    self.seen = set()  # names this formula column read from its own row (already tracked)
 
   def default(self):
     return _DEFAULTS.get(self.base)
@@ -126,10 +129,11 @@ class Record(object):
   __slots__ = ('_table', '_row', '_self', '_via')
 
   def __init__(self, table, row, is_self=False, via=None):
-    object.__setattr__(self, '_table', table)
-    object.__setattr__(self, '_row', row)
-    object.__setattr__(self, '_self', is_self)
-    object.__setattr__(self, '_via', via)
+    # No other attributes can be set (slots), and formulas cannot reach `_` names (see _PrivateAccess).
+    self._table = table
+    self._row = row
+    self._self = is_self
+    self._via = via
 
   @property
   def id(self):
@@ -140,9 +144,6 @@ class Record(object):
 
   def __getitem__(self, name):
     return self.__getattr__(name)
-
-  def __setattr__(self, name, value):
-    raise AttributeError("can't set attributes of a record")
 
   def __bool__(self):
     return bool(self._row)
@@ -163,13 +164,47 @@ class Record(object):
     return '%s[%s]' % (self._table.table_id, self._row)
 
 
+class _SelfRecord(Record):
+  """`rec`: the row being computed. Its reads take a fast path (one tracking per formula column)."""
+  __slots__ = ()
+
+  def __init__(self, table, row):
+    self._table = table
+    self._row = row
+    self._self = True
+    self._via = None
+
+  def __getattr__(self, name):
+    t = self._table
+    col = t.columns.get(name)
+    if col is None or col.base not in _PLAIN_BASES or (col.is_formula and col.formula):
+      return t.read(self._row, name, True, None)
+    doc = t.doc
+    seen = doc.cur_seen
+    if name not in seen:
+      seen.add(name)
+      doc.track(t.table_id, name, True, None)
+    v = col.values.get(self._row)
+    tv = type(v)
+    if tv is int and col.base == 'Numeric':
+      return float(v)
+    if tv is list and v and v[0] == 'E':
+      return t.read(self._row, name, True, None)
+    if isinstance(v, CellErrorValue):
+      v.raise_it()
+    return v
+
+
+_PLAIN_BASES = frozenset(['Text', 'Numeric', 'Int', 'Bool', 'Choice'])
+
+
 class RecordSet(object):
   """Records of one table; `.Col` gives the list of that column's values; iterable, len()."""
   __slots__ = ('_table', '_rows')
 
   def __init__(self, table, rows):
-    object.__setattr__(self, '_table', table)
-    object.__setattr__(self, '_rows', list(rows))
+    self._table = table
+    self._rows = list(rows)
 
   def __len__(self):
     return len(self._rows)
@@ -518,6 +553,32 @@ class _PlainCol(object):
 _PLAIN_COL = _PlainCol()
 
 
+def _result_cell(col, v):
+  """A formula's value converted to its column type, as a Grist cell (fast path for plain values)."""
+  tv = type(v)
+  base = col.base
+  if tv is float:
+    if v != v or v in (_INF, -_INF):
+      return repr(v)
+    if base == 'Int' and v == int(v):
+      return int(v)
+    return v
+  if tv is str or v is None:
+    return v
+  if tv is int:
+    if base == 'Numeric':
+      return float(v)
+    if base == 'Bool' and v in (0, 1):
+      return bool(v)
+    return v if -(2 ** 53) < v < 2 ** 53 else float(v)
+  if tv is bool:
+    return v
+  return _to_cell(col, _convert_result(col, v))
+
+
+_INF = float('inf')
+
+
 def _convert_result(col, v):
   """Grist converts a formula's value to the column type; what does not fit stays as it is (alt text)."""
   base = col.base
@@ -551,6 +612,7 @@ class Doc(object):
     self.tz_offsets = {}
     self.last_tick = 0.0
     self.evaluated = 0
+    self.cur_seen = set()
 
   # -- loading ------------------------------------------------------------------------------------
 
@@ -571,7 +633,9 @@ class Doc(object):
       for col in t.columns.values():
         vals = d.get(col.col_id)
         if vals is not None:
-          col.values = {r: _from_cell(v) for r, v in zip(ids, vals)}
+          col.values = dict(zip(ids, vals))
+          if any(type(v) is list for v in vals):
+            col.values = {r: _from_cell(v) for r, v in col.values.items()}
         else:
           col.values = {}
         if col.formula:
@@ -663,33 +727,61 @@ class Doc(object):
       self.compute(table, col, row)
 
   def compute(self, table, col, row):
+    """Computes one cell (also lazily, when another formula reads a dirty cell)."""
+    if self._compute_one(table, col, row) and col.is_formula:
+      table.indexes.clear()
+      self.mark_dependents(table.table_id, col.col_id, {row})
+
+  def compute_rows(self, table, col, rows):
+    """Computes the dirty cells among rows of one column; marks dependents once for the batch."""
+    dirty = self.dirty.get((table.table_id, col.col_id))
+    changed = set()
+    for r in rows:
+      if dirty is not None and r not in dirty:
+        continue
+      try:
+        if self._compute_one(table, col, r):
+          changed.add(r)
+      except KeyboardInterrupt:
+        pass  # the time limit hit between two cells: nothing to blame, carry on
+    if changed and col.is_formula:
+      table.indexes.clear()
+      self.mark_dependents(table.table_id, col.col_id, changed)
+
+  def _compute_one(self, table, col, row):
+    """Evaluates and stores one cell; True when its value changed."""
     key = (table.table_id, col.col_id, row, col.is_formula)
     if key in self.stack:
       raise CircularReferenceError('Circular Reference')
     rows = self.dirty.get((table.table_id, col.col_id))
     if rows is not None:
       rows.discard(row)
-    new = self.evaluate(table, col, row)
-    old = col.values.get(row, _MISSING)
-    col.values[row] = _from_cell(new) if isinstance(new, list) and new and new[0] == 'E' else new
-    if not _same(old, col.values[row]):
-      self.changed.setdefault((table.table_id, col.col_id), {})[row] = new
-      if col.is_formula:
-        table.indexes.clear()
-        self.mark_dependents(table.table_id, col.col_id, {row})
+    new = self.evaluate(table, col, row, key)
+    values = col.values
+    old = values.get(row, _MISSING)
+    stored = _from_cell(new) if type(new) is list and new and new[0] == 'E' else new
+    values[row] = stored
+    if type(old) is type(stored) and old == stored:
+      return False
+    cells = self.changed.get((table.table_id, col.col_id))
+    if cells is None:
+      cells = self.changed[(table.table_id, col.col_id)] = {}
+    cells[row] = new
+    return True
 
-  def evaluate(self, table, col, row):
+  def evaluate(self, table, col, row, key):
     if col.syntax_error is not None:
       return ['E', col.syntax_error]
-    self.stack.append((table.table_id, col.col_id, row, col.is_formula))
+    self.stack.append(key)
+    saved_seen = self.cur_seen
+    self.cur_seen = col.seen
     self.evaluated += 1
-    now = time.monotonic()
+    now = _monotonic()
     if now - self.last_tick > 0.02:
-      self.host.tick()
+      self.host.tick(1)
       self.last_tick = now
     try:
-      v = col.func(Record(table, row, True), table.user)
-      return _to_cell(col, _convert_result(col, v))
+      return _result_cell(col, col.func(_SelfRecord(table, row), table.user))
     except CircularReferenceError:
       return ['E', 'CircularReferenceError']
     except KeyboardInterrupt:
@@ -701,19 +793,23 @@ class Doc(object):
     except Exception as e:
       return ['E', type(e).__name__]
     finally:
+      self.cur_seen = saved_seen
       self.stack.pop()
 
   def run_dirty(self):
-    while True:
-      pending = [(k, rows) for k, rows in self.dirty.items() if rows]
-      if not pending:
-        break
-      for (tid, cid), rows in pending:
-        t = self.tables[tid]
-        col = t.columns[cid]
-        for r in sorted(rows):
-          if r in rows:
-            self.compute(t, col, r)
+    """Computes every dirty cell. Only here may the host's watchdog interrupt Python (tick(1)..tick(0))."""
+    self.host.tick(1)
+    self.last_tick = time.monotonic()
+    try:
+      while True:
+        pending = [(k, rows) for k, rows in self.dirty.items() if rows]
+        if not pending:
+          break
+        for (tid, cid), rows in pending:
+          t = self.tables[tid]
+          self.compute_rows(t, t.columns[cid], sorted(rows))
+    finally:
+      self.host.tick(0)
     self.dirty = {}
 
   # -- entry points -----------------------------------------------------------------------------------
