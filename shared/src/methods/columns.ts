@@ -15,7 +15,7 @@ const COLUMN_TYPE_HELP =
 const optionalFormula = z
   .string()
   .nullish()
-  .describe('Python formula, e.g. "$Price * $Qty". Makes this a formula column that Grist computes.');
+  .describe('Python formula evaluated as in Grist ($Col, $Ref.Col, Table.lookupRecords(...), SUM, IF, ...), e.g. "$Price * $Qty". Makes this a formula column.');
 
 const optionalLabel = z
   .string()
@@ -35,7 +35,7 @@ export const columnDescription = z.object({
   id: z.string().describe('Column id.'),
   type: z.string().describe('Column type, e.g. "Numeric", "Ref:People", "DateTime:UTC".'),
   label: z.string().describe('Display label.'),
-  formula: z.string().describe('Formula text ("" when none).'),
+  formula: z.string().describe('Python formula, evaluated as in Grist ("" when none).'),
   isFormula: z
     .boolean()
     .describe('true for a formula column (computed, cannot be written); false for a data column.'),
