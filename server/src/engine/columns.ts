@@ -198,8 +198,9 @@ function modifyOne(store: Store, table: TableMeta, col: ColumnMeta, fields: Colu
     colId = normaliseColId(fields.label, others);
   }
   const t = quoteIdent(table.tableId);
-  // Stored data: formulas hold their unwritten value; data columns keep (and convert) theirs.
-  if (isFormula) {
+  // Stored data: a formula that changed (or a column becoming one) holds the unwritten value until the
+  // formula engine stores the new values; data columns keep (and convert) theirs.
+  if (isFormula && (!col.isFormula || formula !== col.formula || type !== col.type)) {
     const stored = unwrittenStoredValue({ colType, computed: formula !== '' } as ColumnMeta);
     store.db.prepare(`UPDATE ${t} SET ${quoteIdent(col.colId)} = ?`).run(toBind(stored));
   } else if (type !== col.type && !col.computed) {

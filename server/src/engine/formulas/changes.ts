@@ -35,7 +35,8 @@ export class ChangeLog {
   added(tableId: string, ids: readonly number[], given: readonly string[]): void {
     if (!this.enabled) { return; }
     const t = this.of(tableId);
-    for (const id of ids) { t.added.add(id); t.removed.delete(id); }
+    // A removed id added again stays in `removed` too: the formula engine drops the old row first.
+    for (const id of ids) { t.added.add(id); }
     for (const c of given) { t.given.add(c); }
   }
 

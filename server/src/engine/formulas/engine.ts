@@ -44,6 +44,16 @@ function toWire(col: ColumnMeta, stored: StoredValue): CellValue {
   return v instanceof CellError ? ['E', v.name] : v;
 }
 
+/** What Python's copy of a column depends on: a change means its values must be sent again (or recomputed). */
+function signature(c: ColumnMeta): string {
+  return JSON.stringify([c.colRef, c.type, c.isFormula, c.formula]);
+}
+
+/** Whether the column's values are computed by its formula (not data, not a trigger formula's column). */
+function isComputed(c: ColumnMeta): boolean {
+  return c.isFormula && c.formula !== '';
+}
+
 /** The column descriptions Python needs. */
 function schemaOf(store: Store): unknown[] {
   return store.userTables().map((t) => ({
@@ -68,6 +78,8 @@ function readColumns(store: Store, table: TableMeta, cols: ColumnMeta[], where =
 export class FormulaEngine {
   private readonly docKey = `doc${nextDocKey++}`;
   private loaded = false;
+  /** Column signatures of Python's copy, per table: what a schema update must send again. */
+  private sent = new Map<string, Map<string, string>>();
   /** Formula cells evaluated by the last recalculation (tests and benchmarks check it is only what changed). */
   lastEvaluated = 0;
 
@@ -89,8 +101,11 @@ export class FormulaEngine {
 
   private async recalculate(changes: { schema: boolean; tables: Map<string, TableChanges> }): Promise<void> {
     let answer: Answer | { reload: true };
-    if (!this.loaded || changes.schema) {
+    if (!this.loaded) {
       answer = await this.load();
+    } else if (changes.schema) {
+      answer = await this.syncSchema(changes.tables);
+      if ('reload' in answer) { answer = await this.load(); }
     } else {
       const delta = this.deltaOf(changes.tables);
       if (delta.length === 0) { return; }
@@ -111,7 +126,37 @@ export class FormulaEngine {
     }
     const answer = await callPython<Answer>(this.docKey, 'load', { schema: schemaOf(this.store), data });
     this.loaded = true;
+    this.sent = this.signatures();
     return answer;
+  }
+
+  /**
+   * After a schema change: sends the new schema and only the data Python's copy lacks (new or renamed
+   * tables, tables whose rows this write changed, data columns that are new or changed type/kind), then
+   * every formula is recomputed (dependencies are learnt again as formulas run).
+   */
+  private async syncSchema(rowChanges: Map<string, TableChanges>): Promise<Answer | { reload: true }> {
+    const data: Record<string, Record<string, CellValue[]>> = {};
+    const reset: [string, string][] = [];
+    for (const t of this.store.userTables()) {
+      const prev = this.sent.get(t.tableId);
+      const cols = t.columns.filter((c) => c.colId !== 'manualSort');
+      if (!prev || rowChanges.has(t.tableId)) {
+        data[t.tableId] = readColumns(this.store, t, cols);
+        continue;
+      }
+      const changed = cols.filter((c) => prev.get(c.colId) !== signature(c));
+      for (const c of changed) { if (isComputed(c)) { reset.push([t.tableId, c.colId]); } }
+      const need = changed.filter((c) => !isComputed(c));
+      if (need.length > 0) { data[t.tableId] = readColumns(this.store, t, need); }
+    }
+    const answer = await callPython<Answer | { reload: true }>(this.docKey, 'schema', { schema: schemaOf(this.store), data, reset });
+    this.sent = this.signatures();
+    return answer;
+  }
+
+  private signatures(): Map<string, Map<string, string>> {
+    return new Map(this.store.userTables().map((t) => [t.tableId, new Map(t.columns.map((c) => [c.colId, signature(c)]))]));
   }
 
   /** Forgets the document in Python (it has no formulas any more, or is closing). */

@@ -616,8 +616,11 @@ class Doc(object):
 
   # -- loading ------------------------------------------------------------------------------------
 
-  def load(self, schema, data):
-    """Replaces everything: schema is [{tableId, columns: [...]}], data {tableId: {id: [...], col: [...]}}."""
+  def load(self, schema, data, reset=()):
+    """Builds the tables of `schema` ([{tableId, columns: [...]}]). `data` ({tableId: {id: [...], col: [...]}})
+    holds the values sent; a table or column not sent keeps the values this copy had (a schema update:
+    only what changed travels). Formula columns listed in `reset` forget theirs (recomputed and stored)."""
+    old = self.tables
     self.tables = {}
     for t in schema:
       self.tables[t['tableId']] = Table(self, t)
@@ -625,17 +628,23 @@ class Doc(object):
     self.globals.update({'__builtins__': _SAFE_BUILTINS, 'datetime': _dt, 'math': math, 'CircularReferenceError': CircularReferenceError})
     for t in self.tables.values():
       self.globals[t.table_id] = t.user
-      # Grist also accepts Table names suffixed this way in older documents.
+    resets = {(r[0], r[1]) for r in reset}
     for t in self.tables.values():
       d = data.get(t.table_id) or {}
-      ids = d.get('id') or []
-      t.rows = set(ids)
+      prev = old.get(t.table_id)
+      ids = d.get('id')
+      if ids is not None:
+        t.rows = set(ids)
+      elif prev is not None:
+        t.rows = prev.rows
       for col in t.columns.values():
         vals = d.get(col.col_id)
-        if vals is not None:
+        if vals is not None and ids is not None:
           col.values = dict(zip(ids, vals))
           if any(type(v) is list for v in vals):
             col.values = {r: _from_cell(v) for r, v in col.values.items()}
+        elif prev is not None and col.col_id in prev.columns and (t.table_id, col.col_id) not in resets:
+          col.values = prev.columns[col.col_id].values
         else:
           col.values = {}
         if col.formula:
@@ -922,6 +931,12 @@ def call(doc_key, op, payload_json):
     d = Doc(_HOST)
     d.load(payload['schema'], payload['data'])
     _DOCS[doc_key] = d
+    return json.dumps(d.full_recalc())
+  if op == 'schema':
+    d = _DOCS.get(doc_key)
+    if d is None:
+      return json.dumps({'reload': True})
+    d.load(payload['schema'], payload['data'], payload['reset'])
     return json.dumps(d.full_recalc())
   if op == 'apply':
     d = _DOCS.get(doc_key)
