@@ -130,8 +130,22 @@ function runtime(): PythonWorker {
   return current;
 }
 
-/** Calls `gg_env.call(docKey, op, payload)` in the shared runtime; resolves with the parsed answer. */
+/** Documents whose data the runtime holds; when the last one is dropped the worker stops (and the process can exit). */
+const documents = new Set<string>();
+
+/**
+ * Calls `gg_env.call(docKey, op, payload)` in the shared runtime; resolves with the parsed answer. A `load`
+ * registers the document, a `drop` unregisters it and stops the runtime once no document uses it.
+ */
 export async function callPython<T>(docKey: string, op: string, payload?: unknown): Promise<T> {
+  if (op === 'drop') {
+    documents.delete(docKey);
+    if (!current) { return null as T; }
+    const answer = await current.call(docKey, op, payload).catch(() => 'null');
+    if (documents.size === 0) { await stopFormulaRuntime(); }
+    return JSON.parse(answer) as T;
+  }
+  if (op === 'load') { documents.add(docKey); }
   return JSON.parse(await runtime().call(docKey, op, payload)) as T;
 }
 
@@ -144,5 +158,6 @@ export async function pythonLoadMs(): Promise<number> {
 export async function stopFormulaRuntime(): Promise<void> {
   const w = current;
   current = undefined;
+  documents.clear();
   if (w) { await w.terminate(); }
 }
