@@ -3,11 +3,14 @@
  * Not a test: nothing here fails on a number; it prints what it measured.
  */
 import { runEngineBench } from './engine.js';
+import { runFormulaBench } from './formulas.js';
 import { benchGateway } from './gateway.js';
 import { benchHttp } from './http.js';
 import { benchStartup } from './startup.js';
 
 await runEngineBench();
+console.log('');
+await runFormulaBench();
 console.log('');
 await benchGateway();
 console.log('');

@@ -76,7 +76,8 @@ describe('grist-gateway serve', () => {
     again.kill('SIGTERM');
     await new Promise((resolve) => again.once('exit', resolve));
     expect(second).not.toMatch(/gga_/);
-  }, 60_000);
+    // The first run also loads Python for the demo's formula columns (seconds, more on a busy machine).
+  }, 120_000);
 
   it('refuses a broken config with every problem and its path', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gg-cli-'));

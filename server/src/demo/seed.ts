@@ -1,7 +1,8 @@
 /**
  * The sample data of the `demo` document that `npm start` creates on a fresh machine: a few related
  * tables (customers, products, orders referencing both) so a first session has something to read,
- * filter, join in SQL and write to.
+ * filter, join in SQL and write to, and two formula columns (Python, evaluated as in Grist) that follow
+ * the data: each order's `Total` through its product's price, each customer's `Spent` over their orders.
  */
 import type { DocBackend } from '../backend/types.js';
 
@@ -46,9 +47,17 @@ export async function seedDemoDocument(doc: DocBackend): Promise<{ created: bool
           id: 'Status',
           fields: { type: 'Choice', label: 'Status', widgetOptions: JSON.stringify({ choices: ['new', 'shipped', 'cancelled'] }) },
         },
+        { id: 'Total', fields: { type: 'Numeric', label: 'Total', isFormula: true, formula: '$Qty * $Product.Price' } },
       ],
     },
   ]);
+  await doc.addColumns('Customers', [{
+    id: 'Spent',
+    fields: {
+      type: 'Numeric', label: 'Spent', isFormula: true,
+      formula: 'SUM(o.Total for o in Orders.lookupRecords(Customer=$id) if o.Status != "cancelled")',
+    },
+  }]);
 
   const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 1000;
   const customers = await doc.addRecords('Customers', [

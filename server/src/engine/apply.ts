@@ -152,7 +152,9 @@ function applyOne(store: Store, action: unknown[], noparse: boolean | undefined)
     }
     case 'ReplaceTableData': {
       const t = recordTable(store, args[0]);
+      const gone = store.db.prepare(`SELECT id FROM ${quoteIdent(t)}`).raw(true).all() as [number][];
       store.db.exec(`DELETE FROM ${quoteIdent(t)}`);
+      store.changes.removed(t, gone.map(([id]) => id));
       const ids = list(args[1], 'row ids').map((x) => (typeof x === 'number' ? x : null));
       addRows(store, t, ids, rowsOf(obj(args[2], 'values'), ids.length), noparse);
       return { ret: null, modified: true };

@@ -12,6 +12,7 @@ import { normaliseColId } from './ids.js';
 import { columnInfo, makeDecoder, type ColumnMeta, type TableMeta } from './meta.js';
 import { chunks, toBind, unwrittenStoredValue } from './records.js';
 import { quoteIdent } from './schema.js';
+import { renameColumnInFormula, schemaTypes } from './formulas/rename.js';
 import type { Store } from './store.js';
 
 /** A column definition ready to be stored. */
@@ -156,16 +157,19 @@ export function mayParse(formula: string): boolean {
   return !'-+*/%<>=,.&|^~([{:'.includes(last) || last === '';
 }
 
-/** Rewrites `$Old` references in formulas of the table after a column rename. */
+/**
+ * Rewrites references to a renamed column in every formula of the document (`$Old`, `rec.Old`,
+ * `$Ref.Old`, lookup keywords: formulas/rename.ts). Formulas that do not parse are left alone.
+ */
 function rewriteFormulas(store: Store, table: TableMeta, oldId: string, newId: string): void {
-  const re = new RegExp(`\\$${oldId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'g');
+  const schema = schemaTypes(store.userTables());
   const update = store.db.prepare('UPDATE "_grist_Tables_column" SET formula = ? WHERE id = ?');
-  for (const c of table.columns) {
-    if (c.formula && re.test(c.formula) && mayParse(c.formula)) {
-      re.lastIndex = 0;
-      update.run(c.formula.replace(re, `$${newId}`), c.colRef);
+  for (const t of store.userTables()) {
+    for (const c of t.columns) {
+      if (!c.formula || !mayParse(c.formula)) { continue; }
+      const next = renameColumnInFormula(c.formula, t.tableId, schema, table.tableId, oldId, newId);
+      if (next !== c.formula) { update.run(next, c.colRef); }
     }
-    re.lastIndex = 0;
   }
 }
 
@@ -194,8 +198,9 @@ function modifyOne(store: Store, table: TableMeta, col: ColumnMeta, fields: Colu
     colId = normaliseColId(fields.label, others);
   }
   const t = quoteIdent(table.tableId);
-  // Stored data: formulas hold their unwritten value; data columns keep (and convert) theirs.
-  if (isFormula) {
+  // Stored data: a formula that changed (or a column becoming one) holds the unwritten value until the
+  // formula engine stores the new values; data columns keep (and convert) theirs.
+  if (isFormula && (!col.isFormula || formula !== col.formula || type !== col.type)) {
     const stored = unwrittenStoredValue({ colType, computed: formula !== '' } as ColumnMeta);
     store.db.prepare(`UPDATE ${t} SET ${quoteIdent(col.colId)} = ?`).run(toBind(stored));
   } else if (type !== col.type && !col.computed) {

@@ -2,9 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { GristError } from '../backend/errors.js';
 import { EmbeddedDocument } from './document.js';
+import { pythonLoadMs } from './formulas/runtime.js';
+
+// Formulas load Python once per process (seconds on a busy machine): not inside a test's time limit.
+beforeAll(async () => { await pythonLoadMs(); }, 180_000);
 
 const open: EmbeddedDocument[] = [];
 function tmpFile(name = 'doc.grist'): string {

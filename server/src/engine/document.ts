@@ -16,6 +16,7 @@ import type { AddRecordsOptions, ApplyResult, EmbeddedDocumentApi, EngineOptions
 import { applyUserActions } from './apply.js';
 import * as attachments from './attachments.js';
 import * as columns from './columns.js';
+import { FormulaEngine } from './formulas/engine.js';
 import { columnInfo } from './meta.js';
 import * as read from './read.js';
 import * as records from './records.js';
@@ -37,9 +38,14 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
   private readonly sortedOrders = new SortedOrderCache();
   private sqlRunner: SqlRunner | undefined;
   private closed = false;
+  private readonly formulas: FormulaEngine;
+  /** The recalculation after the last write, while it runs: reads and writes wait for it. */
+  private recalc: Promise<void> | undefined;
 
   private constructor(readonly path: string, readonly db: Database.Database, private readonly options: EngineOptions) {
     this.store = new Store(db);
+    this.store.changes.clear();
+    this.formulas = new FormulaEngine(this.store);
   }
 
   /**
@@ -93,15 +99,44 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
     if (this.closed) { throw documentError(500, `Document is closed: ${this.path}`); }
   }
 
-  /** Runs a write in one transaction. */
+  /** Runs a write in one transaction, then recalculates the formulas it affects (formulas/engine.ts). */
   private write<T>(fn: (store: Store) => T): Promise<T> {
     this.check();
-    return Promise.resolve(this.store.write(() => fn(this.store)));
+    if (this.recalc) { return this.recalc.catch(() => undefined).then(() => this.write(fn)); }
+    let out: T;
+    try {
+      out = this.store.write(() => fn(this.store));
+    } catch (err) {
+      this.store.changes.clear();
+      return Promise.reject(err);
+    }
+    return this.recalculate().then(() => out);
   }
 
-  /** Runs a read (on a fresh structure: another process may have changed it). */
+  /** Hands the changes of the last write to the formula engine; resolves once formula values are stored. */
+  private recalculate(): Promise<void> {
+    if (this.store.changes.empty) { return Promise.resolve(); }
+    const run = this.formulas.afterWrite(this.store.changes.take()).catch((err: unknown) => {
+      throw documentError(500, `The write was saved, but formulas could not be recalculated: ${err instanceof Error ? err.message : String(err)}`);
+    }).finally(() => {
+      if (this.recalc === run) { this.recalc = undefined; }
+    });
+    this.recalc = run;
+    return run;
+  }
+
+  /** How many formula cells the last recalculation evaluated (tests and benchmarks: only what a write affects). */
+  get formulaCellsEvaluated(): number {
+    return this.formulas.lastEvaluated;
+  }
+
+  /**
+   * Runs a read after any recalculation in progress (so formula values are current), on a fresh structure
+   * (another process may have changed it).
+   */
   private readOnly<T>(fn: (store: Store) => T): Promise<T> {
     this.check();
+    if (this.recalc) { return this.recalc.catch(() => undefined).then(() => this.readOnly(fn)); }
     return Promise.resolve(this.store.read(() => fn(this.store)));
   }
 
@@ -152,6 +187,7 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
   /** Streams records in batches of about 1000. */
   async *iterateRecords(tableId: string, options: GetRecordsOptions = {}): AsyncIterable<GristRecord[]> {
     this.check();
+    await this.recalc?.catch(() => undefined);
     const table = this.store.read(() => this.store.resolve(tableId));
     for (const batch of read.iterateRows(this.store, table, options)) {
       yield batch;
@@ -168,6 +204,7 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
   /** `POST /sql`, run by a separate read-only process. */
   async sql(query: string, options: SqlOptions = {}): Promise<SqlResult> {
     this.check();
+    await this.recalc?.catch(() => undefined);
     this.sqlRunner ??= new SqlRunner(this.path, { maxTimeoutMs: this.options.sqlTimeoutMs ?? 1000 });
     return this.sqlRunner.run(query, options);
   }
@@ -259,14 +296,15 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
 
   /** `POST /apply`. */
   async applyUserActions(actions: unknown[], options: WriteOptions = {}): Promise<ApplyResult> {
-    this.check();
-    return applyUserActions(this.store, actions, options.noparse);
+    return this.write((s) => applyUserActions(s, actions, options.noparse));
   }
 
   /** Closes the SQL runner and the connection; later calls fail. Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) { return; }
     this.closed = true;
+    await this.recalc?.catch(() => undefined);
+    await this.formulas.drop();
     const runner = this.sqlRunner;
     this.sqlRunner = undefined;
     try {

@@ -8,8 +8,8 @@ import { CellError, decodeCell, type StoredValue } from './cells.js';
 import { defaultCellValue, parseColType, type ColType } from './coltypes.js';
 import { META_TABLES, type MetaKind } from './schema.js';
 
-/** Message of the error cell every non-empty formula reads as: formulas are not evaluated here. */
-export const FORMULA_NOT_EVALUATED = 'formulas are not evaluated by the embedded engine';
+/** Message of the placeholder error cell a formula cell holds until the formula engine stores its value. */
+export const FORMULA_NOT_EVALUATED = 'formula not evaluated yet';
 
 /** One column of a table, user or metadata: its `GET /columns` fields plus what reads and writes need. */
 export interface ColumnMeta extends ColumnFields {
@@ -17,7 +17,7 @@ export interface ColumnMeta extends ColumnFields {
   colType: ColType;
   /** Left out of reads unless `hidden` is asked (`manualSort`, `gristHelper_*`). */
   hidden: boolean;
-  /** A formula column with a non-empty formula: values cannot be written and read as errors. */
+  /** A formula column with a non-empty formula: values cannot be written; cells hold computed values. */
   computed: boolean;
   /** An empty formula column: becomes a data column on its first write. */
   emptyFormula: boolean;
@@ -61,13 +61,9 @@ export function colTypeOf(raw: string): ColType {
   return parseColType(raw) ?? { raw, base: 'Any' };
 }
 
-/** Builds the decoder of a user column: formulas are not evaluated, so their cells are constant. */
+/** Builds the decoder of a user column: formula values are stored (formulas/engine.ts), empty formulas constant. */
 export function makeDecoder(colType: ColType, isFormula: boolean, formula: string): ColumnMeta['decode'] {
-  if (isFormula && formula !== '') {
-    const err = new CellError('NotImplementedError', FORMULA_NOT_EVALUATED);
-    return () => err;
-  }
-  if (isFormula) {
+  if (isFormula && formula === '') {
     const value = defaultCellValue(colType);
     return () => value;
   }

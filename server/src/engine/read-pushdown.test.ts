@@ -8,10 +8,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { CellValue, GetRecordsOptions, GristRecord } from '../backend/types.js';
 import { EmbeddedDocument } from './document.js';
 import { makeRowComparator, parseSort, type SortKey } from './sort.js';
+import { pythonLoadMs } from './formulas/runtime.js';
+
+// Formulas load Python once per process (seconds on a busy machine): not inside a test's time limit.
+beforeAll(async () => { await pythonLoadMs(); }, 180_000);
 
 const CHOICES = ['red', 'green', 'blue'];
 

@@ -1,10 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { GristError } from '../backend/errors.js';
 import type { GristRecord } from '../backend/types.js';
 import { EmbeddedDocument } from './document.js';
+import { pythonLoadMs } from './formulas/runtime.js';
+
+// Formulas load Python once per process (seconds on a busy machine): not inside a test's time limit.
+beforeAll(async () => { await pythonLoadMs(); }, 180_000);
 
 let doc: EmbeddedDocument;
 beforeEach(async () => {
@@ -55,13 +59,13 @@ describe('add and read', () => {
     ]);
   });
 
-  test('formula columns read as NotImplementedError cells; writes to them are refused', async () => {
+  test('formula columns hold their computed values; writes to them are refused', async () => {
     await doc.addRecords('Items', [{ fields: { Name: 'a', Price: 2 } }]);
     const [rec] = await doc.getRecords('Items');
-    expect(rec?.fields.Double).toBeNull();
-    expect(rec?.errors).toEqual({ Double: 'NotImplementedError' });
+    expect(rec?.fields.Double).toBe(4);
+    expect(rec?.errors).toBeUndefined();
     const raw = await doc.getRecordsRaw('Items');
-    expect(raw[0]?.fields.Double).toEqual(['E', 'NotImplementedError']);
+    expect(raw[0]?.fields.Double).toBe(4);
     const err = await errorOf(doc.addRecords('Items', [{ fields: { Double: 1 } }]));
     expect([err.status, err.message]).toEqual([400, "Error manipulating data: [Sandbox] ValueError Can't save value to formula column Double"]);
   });
@@ -245,10 +249,12 @@ describe('upsert', () => {
     expect(await doc.getRecords('Items')).toEqual(before);
   });
 
-  test('a formula column in require is refused with a clear error (its values are not computed)', async () => {
-    const err = await errorOf(doc.upsertRecords('Items', [{ require: { Double: 25 }, fields: { Qty: 1 } }]));
-    expect([err.status, err.extra?.column]).toEqual([400, 'Double']);
-    expect(err.message).toContain('formulas are not evaluated by the embedded engine');
+  test('a formula column in require matches on its stored values (04 put-require-formula-column)', async () => {
+    // hammer and kite (ids 1, 4) have Double 25: the first one is updated.
+    const res = await doc.upsertRecords('Items', [{ require: { Double: 25 }, fields: { Qty: 7 } }]);
+    expect(res).toEqual({ recordIds: [[1]], addRecordIds: [], updateRecordIds: [[1]] });
+    const rows = await doc.getRecords('Items', { filter: { Double: [25] } });
+    expect(rows.map((r) => [r.id, r.fields.Qty])).toEqual([[1, 7], [4, 2]]);
   });
 
   test('groups run in sorted signature order (04 put-mixed-key-sets)', async () => {

@@ -203,6 +203,7 @@ export function insertRows(store: Store, table: TableMeta, spec: InsertSpec): nu
     if (hasManualSort) { nextMs++; }
     insert.run(...params);
   }
+  store.changes.added(table.tableId, ids, spec.names);
   return ids;
 }
 
@@ -268,6 +269,7 @@ export function updateRecords(
     params[cols.length] = r.id;
     update.run(...params);
   }
+  store.changes.updated(table.tableId, records.map((r) => r.id), names);
 }
 
 /**
@@ -282,7 +284,10 @@ export function deleteRecords(store: Store, tableIdOrRef: string, ids: readonly 
     deleted += store.db.prepare(`DELETE FROM ${quoteIdent(table.tableId)} WHERE id IN (${chunk.map(() => '?').join(',')})`)
       .run(...chunk).changes;
   }
-  if (deleted > 0) { resetReferences(store, table.tableId, new Set(unique)); }
+  if (deleted > 0) {
+    store.changes.removed(table.tableId, unique);
+    resetReferences(store, table.tableId, new Set(unique));
+  }
   return deleted;
 }
 
@@ -294,6 +299,9 @@ function resetReferences(store: Store, tableId: string, gone: Set<number>): void
       if (col.colType.base === 'Ref') {
         const zero = toBind(encodeCell(col.colType, 0));
         for (const chunk of chunks([...gone])) {
+          const hit = store.db.prepare(`SELECT id FROM ${quoteIdent(t.tableId)} WHERE ${quoteIdent(col.colId)} IN (${chunk.map(() => '?').join(',')})`)
+            .raw(true).all(...chunk) as [number][];
+          store.changes.updated(t.tableId, hit.map(([id]) => id), [col.colId]);
           store.db.prepare(`UPDATE ${quoteIdent(t.tableId)} SET ${quoteIdent(col.colId)} = ? WHERE ${quoteIdent(col.colId)} IN (${chunk.map(() => '?').join(',')})`)
             .run(zero, ...chunk);
         }
@@ -308,6 +316,7 @@ function resetReferences(store: Store, tableId: string, gone: Set<number>): void
           const kept = items.filter((x) => !(typeof x === 'number' && gone.has(x)));
           if (kept.length !== items.length) {
             update.run(toBind(encodeCell(col.colType, kept.length ? (['L', ...kept] as CellValue) : null)), id);
+            store.changes.updated(t.tableId, [id], [col.colId]);
           }
         }
       }

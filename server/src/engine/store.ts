@@ -12,6 +12,7 @@
 import type Database from 'better-sqlite3';
 import { GristError } from '../backend/errors.js';
 import { sandboxKeyError, tableNotFound } from './failures.js';
+import { ChangeLog } from './formulas/changes.js';
 import { loadMeta, type TableMeta } from './meta.js';
 import { getMetaNumber, setMetaNumber } from './schema.js';
 
@@ -32,6 +33,8 @@ export class Store {
   private structureVersion = -1;
   /** Counts this connection's write transactions (with `PRAGMA data_version`: is a cached read still valid?). */
   writes = 0;
+  /** What writes changed since the formula engine last looked (formulas/changes.ts). */
+  readonly changes = new ChangeLog();
 
   constructor(readonly db: Database.Database) {
     this.dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
@@ -44,10 +47,16 @@ export class Store {
    * counter (in that transaction) for the other connections to see.
    */
   reload(): void {
+    this.load(this.db.inTransaction);
+  }
+
+  /** Loads the structure; `bump`: this connection changed it, so tell the others through the counter. */
+  private load(bump: boolean): void {
     let version = getMetaNumber(this.db, STRUCTURE_VERSION_KEY);
-    if (this.db.inTransaction) setMetaNumber(this.db, STRUCTURE_VERSION_KEY, ++version);
+    if (bump) setMetaNumber(this.db, STRUCTURE_VERSION_KEY, ++version);
     this.structureVersion = version;
     this.dataVersion = this.dataVersionStmt.get() as number;
+    this.changes.schemaChanged();
     this.tables = loadMeta(this.db);
     this.byRef = new Map([...this.tables.values()].filter((t) => !t.meta).map((t) => [t.tableRef, t]));
     this.stmts.clear();
@@ -62,7 +71,8 @@ export class Store {
     const dataVersion = this.dataVersionStmt.get() as number;
     if (dataVersion === this.dataVersion) return;
     this.dataVersion = dataVersion;
-    if (getMetaNumber(this.db, STRUCTURE_VERSION_KEY) !== this.structureVersion) this.reload();
+    // Another connection changed the structure: load it, without bumping the counter again.
+    if (getMetaNumber(this.db, STRUCTURE_VERSION_KEY) !== this.structureVersion) this.load(false);
   }
 
   /**
@@ -119,6 +129,13 @@ export class Store {
       this.stmts.set(sql, s);
     }
     return s;
+  }
+
+  /** Runs `fn` without recording changes (the formula engine storing its own results). */
+  withoutChangeLog<T>(fn: () => T): T {
+    const was = this.changes.enabled;
+    this.changes.enabled = false;
+    try { return fn(); } finally { this.changes.enabled = was; }
   }
 
   /**

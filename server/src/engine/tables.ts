@@ -12,6 +12,7 @@ import { normaliseColId, normaliseTableId } from './ids.js';
 import { colTypeOf } from './meta.js';
 import { toBind } from './records.js';
 import { quoteIdent } from './schema.js';
+import { renameTableInFormula, schemaTypes } from './formulas/rename.js';
 import type { Store } from './store.js';
 
 /** What creating a table produced (for `/apply`'s AddTable answer). */
@@ -99,10 +100,15 @@ export function renameTable(store: Store, tableIdOrRef: string, newTableId: stri
   store.db.exec(`ALTER TABLE ${quoteIdent(table.tableId)} RENAME TO ${quoteIdent(finalId)}`);
   store.db.prepare('UPDATE "_grist_Tables" SET tableId = ? WHERE id = ?').run(finalId, table.tableRef);
   const update = store.db.prepare('UPDATE "_grist_Tables_column" SET type = ? WHERE id = ?');
+  const updateFormula = store.db.prepare('UPDATE "_grist_Tables_column" SET formula = ? WHERE id = ?');
+  const schema = schemaTypes(store.userTables());
   for (const t of store.userTables()) {
     for (const c of t.columns) {
       const renamed = renameRefTarget(c.colType, table.tableId, finalId);
       if (renamed !== undefined) { update.run(renamed, c.colRef); }
+      // Formulas naming the table (`Old.lookupRecords(...)`) follow it.
+      const formula = c.formula ? renameTableInFormula(c.formula, schema, table.tableId, finalId) : c.formula;
+      if (formula !== c.formula) { updateFormula.run(formula, c.colRef); }
     }
   }
   store.reload();

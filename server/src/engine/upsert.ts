@@ -62,13 +62,6 @@ export function upsertRecords(
     const bad = invalidColumnIn(table, [...Object.keys(e.require).filter((k) => k !== 'id'), ...Object.keys(e.fields)]);
     if (bad) { throw bad; }
     checkWriteColumns(table, Object.keys(e.fields));
-    for (const k of Object.keys(e.require)) {
-      // Matching needs the formula's values, which this engine does not compute: refuse rather than guess.
-      if (table.byId.get(k)?.computed) {
-        throw new GristError(400, `Error manipulating data: [Sandbox] ValueError Can't match on formula column ${k}: ` +
-          'formulas are not evaluated by the embedded engine', undefined, { kind: 'column', table: table.tableId, column: k });
-      }
-    }
   }
   for (const e of entries) {
     if (Object.keys(e.require).length === 0 && !options.allowEmptyRequire) {

@@ -15,6 +15,10 @@ import { allDiffPaths, applyPlaceholders, diffLines, jsonEqual, mask, normaliseA
 import { EXPECTED_DIFFERENCES, FEATURE_SKIPS, TEXT_RULES, type ExpectedDifference } from './differences.js';
 import { buildRequest, loadFixtures, type Fixture } from './fixtures.js';
 import { send } from './http.js';
+import { pythonLoadMs } from '../../src/engine/formulas/runtime.js';
+
+// Formulas load Python once per process (seconds on a busy machine): not inside a test's time limit.
+beforeAll(async () => { await pythonLoadMs(); }, 180_000);
 
 const API_KEY = 'replay-test-key-0123456789abcdef0123456789';
 

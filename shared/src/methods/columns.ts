@@ -14,7 +14,7 @@ const COLUMN_TYPE_HELP =
 const optionalFormula = z
   .string()
   .nullish()
-  .describe('Formula, e.g. "$Price * $Qty".');
+  .describe('Python formula as in Grist, e.g. "$Price * $Qty".');
 
 const optionalLabel = z
   .string()
@@ -34,7 +34,7 @@ export const columnDescription = z.object({
   id: z.string().describe('Column id.'),
   type: z.string().describe('Column type, e.g. "Numeric", "Ref:People", "DateTime:UTC".'),
   label: z.string().describe('Display label.'),
-  formula: z.string().describe('Formula text ("" when none).'),
+  formula: z.string().describe('Python formula, evaluated as in Grist ("" when none).'),
   isFormula: z
     .boolean()
     .describe('true for a formula column (computed, cannot be written); false for a data column.'),

@@ -1,0 +1,62 @@
+/**
+ * An agent adds a formula column over MCP on an embedded document and reads computed values back; an
+ * update to an input changes the value on the next read; SQL sees the stored values. Real gateway, real
+ * MCP client (in memory), real Python.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pythonLoadMs } from '../src/engine/formulas/runtime.js';
+import { buildMcpServer } from '../src/mcp/server.js';
+import { startTestGateway, tokens, type TestGateway } from './helpers/gateway.js';
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startTestGateway();
+  await pythonLoadMs(); // once per process, outside a test's time limit
+}, 180_000);
+afterAll(async () => {
+  await gw?.close();
+});
+
+type ToolResult = { isError?: boolean; structuredContent?: any; content: { type: string; text?: string }[] };
+
+describe('formulas over MCP', () => {
+  it('add_column with a formula, read computed values, update an input, read again', async () => {
+    const agent = gw.gateway.services.agents.authenticate(tokens.admin);
+    if (!agent) throw new Error('bad test token');
+    const server = buildMcpServer(gw.gateway.services, agent);
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    const client = new Client({ name: 'test', version: '1.0.0' });
+    await client.connect(clientSide);
+    const call = async (name: string, args: Record<string, unknown>): Promise<any> => {
+      const r = (await client.callTool({ name, arguments: { document: 'main', ...args } })) as ToolResult;
+      expect(r.isError, `${name}: ${r.content[0]?.text}`).toBeFalsy();
+      return r.structuredContent;
+    };
+    try {
+      await call('create_table', { table_id: 'Lines', columns: [{ id: 'Item', type: 'Text' }, { id: 'Price', type: 'Numeric' }, { id: 'Qty', type: 'Int' }] });
+      const { record_ids: ids } = await call('add_records', { table: 'Lines', records: [{ Item: 'pen', Price: 2.5, Qty: 4 }, { Item: 'desk', Price: 150, Qty: 0 }] });
+      await call('add_column', { table: 'Lines', column_id: 'Total', column_type: 'Numeric', formula: '$Price * $Qty' });
+      await call('add_column', { table: 'Lines', column_id: 'Each', column_type: 'Numeric', formula: '$Total / $Qty' });
+      const described = await call('describe_table', { table: 'Lines' });
+      expect(described.columns.find((c: { id: string }) => c.id === 'Total')).toMatchObject({ isFormula: true, formula: '$Price * $Qty' });
+
+      const read = async (): Promise<unknown[]> => (await call('get_records', { table: 'Lines' })).records;
+      expect(await read()).toEqual([
+        { id: ids[0], Item: 'pen', Price: 2.5, Qty: 4, Total: 10, Each: 2.5 },
+        expect.objectContaining({ id: ids[1], Total: 0, Each: null, _errors: expect.objectContaining({ Each: expect.anything() }) }),
+      ]);
+      await call('update_records', { table: 'Lines', records: [{ id: ids[1], fields: { Qty: 2 } }] });
+      expect(await read()).toEqual([
+        { id: ids[0], Item: 'pen', Price: 2.5, Qty: 4, Total: 10, Each: 2.5 },
+        { id: ids[1], Item: 'desk', Price: 150, Qty: 2, Total: 300, Each: 150 },
+      ]);
+      const sql = await call('sql_query', { query: 'SELECT SUM(Total) AS total FROM Lines' });
+      expect(sql.records).toEqual([{ total: 310 }]);
+    } finally {
+      await client.close();
+    }
+  });
+});
