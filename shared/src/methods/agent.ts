@@ -69,7 +69,7 @@ export const requestSessionToken = defineMethod({
       .describe('Lifetime in seconds.'),
     tables: tablesScope
       .optional()
-      .describe('Narrower table/column scope (default: yours).'),
+      .describe('Narrower table/column scope.'),
   }),
   output: z.object({
     token: z.string().describe('The session token: send it as "Authorization: Bearer <token>".'),
