@@ -12,22 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRestApi, TEST_API_KEY, type TestRestApi } from './conformance/rest-api.js';
 import { startTestGateway, type TestGateway } from './helpers/gateway.js';
 import { mcpCaller, proxyCaller, trpcCaller, type Caller, type CallOutcome } from './helpers/entry-points.js';
+import { seededRandom } from './helpers/random.js';
 
 const SEED = Number(process.env.SCOPE_FUZZ_SEED ?? Date.now() % 1_000_000_007);
 const AGENTS = 8;
 const CALLS_PER_ENTRY = 24;
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 const random = prng(SEED);
 const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 const subset = <T>(list: readonly T[], min = 1): T[] => {

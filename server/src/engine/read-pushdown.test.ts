@@ -13,23 +13,14 @@ import type { CellValue, GetRecordsOptions, GristRecord } from '../backend/types
 import { EmbeddedDocument } from './document.js';
 import { makeRowComparator, parseSort, type SortKey } from './sort.js';
 import { pythonLoadMs } from './formulas/runtime.js';
+import { seededRandom } from '../../test/helpers/random.js';
 
 // Formulas load Python once per process (seconds on a busy machine): not inside a test's time limit.
 beforeAll(async () => { await pythonLoadMs(); }, 180_000);
 
 const CHOICES = ['red', 'green', 'blue'];
 
-/** Seeded PRNG (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /** Values written into every column: they become numbers, booleans, alt text, lists and BLOBs. */
 const POOL: CellValue[] = [

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GristError } from '../backend/errors.js';
 import { SqlRunner } from './sql.js';
+import { caughtGristError as failure } from '../../test/conformance/suite.js';
 
 const ENDLESS = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) AS n FROM c';
 
@@ -24,15 +25,6 @@ function runner(options: ConstructorParameters<typeof SqlRunner>[1] = {}): SqlRu
   return r;
 }
 
-async function failure(promise: Promise<unknown>): Promise<GristError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(GristError);
-    return err as GristError;
-  }
-  throw new Error('expected the query to fail');
-}
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sql-limits-'));
