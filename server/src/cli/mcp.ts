@@ -1,6 +1,6 @@
 /** `grist-gateway mcp`: MCP over stdio for one agent. */
 import { loadConfig, resolveConfigPath } from '../config/index.js';
-import { createGateway } from '../gateway.js';
+import { createGatewayServices } from '../services.js';
 import { createLogger } from '../log.js';
 import { serveStdio } from '../mcp/stdio.js';
 import { LOG_ENV, type Command } from './command.js';
@@ -14,7 +14,8 @@ export async function runMcp(flags: { config?: string }, env: NodeJS.ProcessEnv 
   // Never creates a config: an MCP client starts this command, and a missing file is a mistake to report.
   const config = loadConfig(resolveConfigPath({ flag: flags.config, env, cwd: process.cwd() }), env);
   // Logs (one line per tool call, at info) go to stderr only: stdout belongs to the protocol.
-  const gateway = createGateway(config, { logger });
+  // The services alone: stdio needs no HTTP app, so hono and the HTTP transports are never loaded.
+  const gateway = createGatewayServices(config, { logger });
   try {
     await serveStdio(gateway.services, token);
   } finally {
