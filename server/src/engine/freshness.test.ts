@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { GristError } from '../backend/errors.js';
 import { EmbeddedDocument } from './document.js';
+import { caughtGristError as errorOf } from '../../test/conformance/suite.js';
 
 const open: EmbeddedDocument[] = [];
 afterEach(async () => {
@@ -25,15 +26,6 @@ function twoConnections(): [EmbeddedDocument, EmbeddedDocument] {
   return [a, b];
 }
 
-async function errorOf(p: Promise<unknown>): Promise<GristError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(GristError);
-    return err as GristError;
-  }
-  throw new Error('expected a GristError');
-}
 
 describe('structure changes through another connection', () => {
   test('a new table and a new column are readable and writable at once', async () => {

@@ -2,7 +2,7 @@
  * Grist's record sort orders (grist-api.md section 4.3): parsing sort specs and comparing cells the way
  * Grist's `SortFunc` does. Pure functions.
  */
-import type { CellValue } from '../backend/types.js';
+import type { CellValue, GristRecord } from '../backend/types.js';
 import { CellError } from './cells.js';
 
 /** One sort key. */
@@ -152,4 +152,9 @@ export function makeRowComparator<R>(
     }
     return tieBreak(a, b);
   };
+}
+
+/** A record's values of the sort columns, in key order (the keyset position of sorted paging). */
+export function sortValues(record: GristRecord, keys: readonly SortKey[]): CellValue[] {
+  return keys.map((key) => (typeof key.col === 'string' ? (record.fields[key.col] ?? null) : null));
 }

@@ -13,7 +13,7 @@ import type { CellValue, GristRecord, SortedPageOptions } from '../backend/types
 import { limits } from '../limits/index.js';
 import type { TableMeta } from './meta.js';
 import { recordsByIds, sortedIds } from './read.js';
-import { makeRowComparator, parseSort, type SortKey } from './sort.js';
+import { makeRowComparator, parseSort, sortValues, type SortKey } from './sort.js';
 import type { Store } from './store.js';
 
 interface Entry {
@@ -42,11 +42,6 @@ export class SortedOrderCache {
     while (this.#entries.size > this.maxEntries) this.#entries.delete(this.#entries.keys().next().value as string);
     return ids;
   }
-}
-
-/** Values of the sort columns of a record, for a sorted cursor. */
-function sortValues(record: GristRecord, keys: readonly SortKey[]): CellValue[] {
-  return keys.map((key) => (typeof key.col === 'string' ? (record.fields[key.col] ?? null) : null));
 }
 
 /** One page of a sorted read after a keyset position (see the file comment). */

@@ -8,13 +8,8 @@
  * `/sql`).
  */
 import type { CellValue, DocBackend, GristRecord } from '../backend/types.js';
-import { makeRowComparator, parseSort, type SortKey } from '../engine/sort.js';
+import { makeRowComparator, parseSort, sortValues, type SortKey } from '../engine/sort.js';
 import { encodeCursor, type CursorState } from './cursor.js';
-
-/** Values of the sort columns of a record, for a sorted cursor. */
-function sortValues(record: GristRecord, keys: readonly SortKey[]): CellValue[] {
-  return keys.map((key) => (typeof key.col === 'string' ? (record.fields[key.col] ?? null) : null));
-}
 
 /**
  * Reads one page in a sorted order: the backend sorts, the page starts right after the cursor's row (or,
