@@ -427,6 +427,34 @@ export function backendConformance(name: string, make: () => Promise<Conformance
           expect(await db().sortedPage?.(t, { sort: 'Word', limit: 10 })).toBeUndefined(); // non-ASCII text: exactness first
         }
       }, 300_000);
+
+      it('keeps Grist\'s order when values change between sorted pages (upper case, punctuation, non-ASCII, numbers) (4.3)', async () => {
+        for (const [sort, added] of [
+          ['-Price,Name', [{ Price: null, Name: 'n 1' }, { Price: 50, Name: 'A' }]],
+          ['Name', [{ Name: 'N 5' }, { Name: 'n-7' }, { Name: 'N 9x' }]],
+          ['Name', [{ Name: 'n ñ' }, { Name: 'N 99' }]],
+          ['-Price', [{ Price: 'abc' }, { Price: 99.5 }]],
+        ] as [string, Fields[]][]) {
+          // A fresh table each time: lower-case ASCII names, numbers.
+          const t = await table('Drift', { Name: 'Text', Price: 'Numeric' });
+          await db().addRecords(t, Array.from({ length: 300 }, (_, i) => ({ fields: { Name: `n ${i % 150}`, Price: (i * 7) % 100 } })));
+          const q = queryKey(t, undefined, sort);
+          const first = await pageSorted(db(), t, undefined, sort, undefined, 100, q);
+          expect(first.records.map((r) => r.id), sort).toEqual((await db().getRecords(t, { sort })).slice(0, 100).map((r) => r.id));
+          // A write between pages (values the first page's statement never saw): the rest follows Grist's new order.
+          await db().addRecords(t, added.map((fields) => ({ fields })));
+          const now = (await db().getRecords(t, { sort })).map((r) => r.id);
+          const expected = now.slice(now.indexOf(first.records.at(-1)?.id ?? -1) + 1);
+          const seen: number[] = [];
+          let cursor = first.next;
+          for (let pages = 0; cursor !== null && pages < 20; pages++) {
+            const page = await pageSorted(db(), t, undefined, sort, decodeCursor(cursor, q), 100, q);
+            seen.push(...page.records.map((r) => r.id));
+            cursor = page.next;
+          }
+          expect(seen, sort).toEqual(expected);
+        }
+      }, 120_000);
     });
 
     describe('sql (7)', () => {

@@ -21,7 +21,17 @@ import { seg, type GristClient } from './client.js';
 import type { ColumnTypes } from './column-types.js';
 import { isObject, listAt, malformed } from './shapes.js';
 import { decodeRow, UndecodableCell } from './sql-cells.js';
-import { buildPageSql, punctuationSql, type PageQuery } from './sql-pages.js';
+import { buildPageSql, textFactsSql, type PageQuery, type TextFacts, type VersionGate } from './sql-pages.js';
+
+/**
+ * The document's version for {@link VersionGate}: the hash of its latest action. Grist writes a change's
+ * data and its action history entry in one SQLite transaction, and a statement reads one snapshot, so a
+ * page statement sees the version of exactly the data it reads.
+ */
+const VERSION_SQL = 'SELECT "actionHash" FROM "_gristsys_ActionHistory" ORDER BY "id" DESC LIMIT 1';
+
+/** Checks remembered as passed (per document); beyond this many the memory starts afresh. */
+const MAX_VERIFIED_CHECKS = 256;
 
 /** Rows per page of `iterateRecords`. */
 export const PAGE_SIZE = 5000;
@@ -37,10 +47,14 @@ const IDS_PER_URL = 800;
 
 /** Reads records of one table. */
 export class RecordReader {
-  /** Punctuation found in text sort columns, per table (see `sql-pages.ts`); undefined = not sortable in SQL. */
-  readonly #punctuation = new Map<string, Map<string, Set<string> | undefined>>();
+  /** Facts of text sort columns (punctuation, case), per table (see `sql-pages.ts`); undefined = not sortable in SQL. */
+  readonly #textFacts = new Map<string, Map<string, TextFacts | undefined>>();
   /** Sorts found not to be exact in SQL (alt text in a number column...), with when, per table + sort. */
   readonly #unsafeSorts = new Map<string, number>();
+  /** Whether `/sql` can read the document's version (Grist's action history); undefined = not yet known. */
+  #versioned: boolean | undefined;
+  /** Value checks (SQL) that passed, with the document version they passed at. */
+  readonly #verified = new Map<string, string>();
 
   constructor(
     private readonly client: GristClient,
@@ -109,8 +123,8 @@ export class RecordReader {
   /** Tells the reader a table's schema changed (drops cached column types). */
   schemaChanged(tableId?: string): void {
     this.columns.invalidate(tableId);
-    if (tableId === undefined) this.#punctuation.clear();
-    else this.#punctuation.delete(tableId);
+    if (tableId === undefined) this.#textFacts.clear();
+    else this.#textFacts.delete(tableId);
   }
 
   /** One page through `/sql`, or undefined when not possible (see the module comment). */
@@ -120,27 +134,37 @@ export class RecordReader {
     const unsafeSince = this.#unsafeSorts.get(sortKey);
     if (unsafeSince !== undefined && Date.now() - unsafeSince < UNSAFE_SORT_MEMORY_MS) return undefined;
     const columns = await this.columns.get(query.table);
-    const punctuation = this.#punctuation.get(query.table) ?? new Map<string, Set<string> | undefined>();
-    if ([...punctuation.values()].some((v) => v === undefined)) {
-      const bad = [...punctuation.entries()].filter(([, v]) => v === undefined).map(([k]) => k);
+    const facts = this.#textFacts.get(query.table) ?? new Map<string, TextFacts | undefined>();
+    if ([...facts.values()].some((v) => v === undefined)) {
+      const bad = [...facts.entries()].filter(([, v]) => v === undefined).map(([k]) => k);
       if (parseSort(query.sort ?? '').some((k) => bad.includes(String(k.col)))) return undefined;
     }
-    const built = buildPageSql(query, columns, punctuation as Map<string, Set<string>>);
+    const gate: VersionGate | undefined =
+      parseSort(query.sort ?? '').length > 0 && (await this.#hasVersion()) ? { expr: VERSION_SQL, verified: (check) => this.#verified.get(check) } : undefined;
+    const built = buildPageSql(query, columns, facts as Map<string, TextFacts>, gate);
     if (!built) return undefined;
     const rows = await this.#runSql(query.table, built.sql, built.args);
     if (rows === undefined) return undefined;
     if (built.guard !== undefined) {
-      const first = rows[0] ?? (await this.#runSql(query.table, built.guard, []))?.[0];
+      const first = rows[0] ?? (await this.#runSql(query.table, built.guard, built.guardArgs ?? []))?.[0];
       if (first?.['__gg_unsafe'] !== 0) {
-        // Unmapped punctuation in a text sort column can be learned once; anything else falls back.
-        if (!retried && built.textColumns.length > 0 && (await this.#learnPunctuation(query.table, built.textColumns))) {
+        // Unmapped punctuation or upper case in a text sort column can be learned once; anything else falls back.
+        if (!retried && built.textColumns.length > 0 && (await this.#learnTextFacts(query.table, built.textColumns))) {
           return this.#sqlPage(query, hidden, true);
         }
         this.#unsafeSorts.set(sortKey, Date.now());
         return undefined;
       }
+      const version = first['__gg_version'];
+      if (built.check !== undefined && typeof version === 'string') {
+        if (this.#verified.size >= MAX_VERIFIED_CHECKS) this.#verified.clear();
+        this.#verified.set(built.check, version);
+      }
       if (rows.length === 0) return { records: [], positions: [] };
-      for (const row of rows) delete row['__gg_unsafe'];
+      for (const row of rows) {
+        delete row['__gg_unsafe'];
+        delete row['__gg_version'];
+      }
     }
     const known = new Set(columns.map((c) => c.id));
     const keys = query.sort === undefined ? [] : parseSort(query.sort);
@@ -202,15 +226,31 @@ export class RecordReader {
     });
   }
 
-  /** Finds which punctuation occurs in text sort columns; false when one is not printable ASCII text. */
-  async #learnPunctuation(table: string, textColumns: string[]): Promise<boolean> {
-    const { sql, read } = punctuationSql(table, textColumns);
+  /** Whether this document's version can be read through `/sql` (asked once per document). */
+  async #hasVersion(): Promise<boolean> {
+    if (this.#versioned !== undefined) return this.#versioned;
+    try {
+      const answer = await this.client.json({ method: 'POST', path: '/sql', jsonText: JSON.stringify({ sql: `SELECT (${VERSION_SQL}) AS "v"`, args: [] }) });
+      const row = listAt(answer, 'records', 'POST /sql')[0];
+      this.#versioned = isObject(row) && isObject(row['fields']) && typeof row['fields']['v'] === 'string';
+    } catch (err) {
+      // No such table (not Grist, or a Grist without it): never. Refused or failing now: ask again later.
+      if (err instanceof GristError && err.status === 400) this.#versioned = false;
+      else if (!(err instanceof GristError)) throw err;
+      return false;
+    }
+    return this.#versioned;
+  }
+
+  /** Finds which punctuation and case occur in text sort columns; false when one is not printable ASCII text. */
+  async #learnTextFacts(table: string, textColumns: string[]): Promise<boolean> {
+    const { sql, read } = textFactsSql(table, textColumns);
     const row = (await this.#runSql(table, sql, []))?.[0];
     if (!row) return false;
     const learned = read(row);
-    const known = this.#punctuation.get(table) ?? new Map<string, Set<string> | undefined>();
-    for (const [col, chars] of learned) known.set(col, chars);
-    this.#punctuation.set(table, known);
+    const known = this.#textFacts.get(table) ?? new Map<string, TextFacts | undefined>();
+    for (const [col, facts] of learned) known.set(col, facts);
+    this.#textFacts.set(table, known);
     return [...learned.values()].every((v) => v !== undefined);
   }
 

@@ -13,15 +13,21 @@
  *   expressible only on Text, Choice and Any columns (elsewhere alt text may be a marshalled blob), and an
  *   unknown column is left to Grist's own error.
  * - sort: Grist's `typedCompare` (boolean < number < null < string; strings by the `en-US` ICU collator;
- *   descending reverses; ties by manualSort then id). Columns of number kinds (Numeric, Int, Bool, Date,
- *   DateTime, Ref, id, manualSort) sort as `(c IS NULL), c`. Text and Choice sort as `(c IS NOT NULL)`,
- *   then a primary key: `lower(c)` with each punctuation character that occurs in the column replaced by
- *   a code in the collator's own order (digits and case-folded letters already compare right), then
- *   `c DESC` (the collator puts lowercase first among strings equal but for case). That is exact for
- *   printable ASCII. Replacing costs time per row, so only the punctuation known to occur in the column is
- *   mapped (learned with {@link punctuationSql}). Every page row carries `__gg_unsafe`: 1 when any value
- *   of a sort column is of an unexpected storage class, outside printable ASCII, or holds punctuation
- *   not mapped; the reader then learns the punctuation (once) or falls back.
+ *   descending reverses; ties by manualSort then id). Every sort key is one expression that is never
+ *   NULL, so the keyset condition compares runs of keys with one direction as row values
+ *   (`(k1, k2) > (?, ?)`), evaluating each key once per row. Columns of number kinds (Numeric, Int, Bool,
+ *   Date, DateTime, Ref, id, manualSort) sort as `ifnull(c, +inf)` (negated when descending, so it joins
+ *   the ascending tie-breaks' row value). Text and Choice sort by a primary key: the text (`lower(c)`
+ *   where upper case occurs) with each punctuation character that occurs in the column replaced by a code
+ *   in the collator's own order (digits and case-folded letters already compare right), null as -1
+ *   (below any text); where upper case occurs, then `c DESC` (the collator puts lowercase first among
+ *   strings equal but for case). That is exact for printable ASCII. Lower-casing and replacing cost time
+ *   per row, so they are done only where the column needs them (learned with {@link textFactsSql}).
+ * - the check: every page row carries `__gg_unsafe`, 1 when any value of a sort column (or manualSort)
+ *   is of an unexpected storage class, infinite, outside printable ASCII, holds punctuation not mapped or
+ *   upper case not folded; the reader then learns the column's facts (once) or falls back. The check
+ *   reads the whole table, so with a {@link VersionGate} (Grist's action history) it runs only when the
+ *   document changed since it last passed.
  *   Flags (`naturalSort`, `emptyLast`, `orderByChoice`), colRef keys and other column types fall back.
  */
 import type { CellValue, SortPosition } from '../../backend/types.js';
@@ -48,12 +54,37 @@ export interface PageSql {
    * 1 = do not trust the page), and this statement answers `{__gg_unsafe}` for an empty page.
    */
   guard?: string | undefined;
-  /** The text sort columns (their punctuation can be learned with {@link punctuationSql}). */
+  /** Arguments of `guard`. */
+  guardArgs?: PageSql['args'] | undefined;
+  /** The check of the values (SQL), when there is one: with a {@link VersionGate}, the key of its verdict. */
+  check?: string | undefined;
+  /** The text sort columns (their facts can be learned with {@link textFactsSql}). */
   textColumns: string[];
 }
 
-/** Punctuation known to occur in text columns: column id -> characters. */
-export type KnownPunctuation = ReadonlyMap<string, ReadonlySet<string>>;
+/**
+ * A scalar that changes with every change of the document, so a check of all values that passed can be
+ * skipped while it holds. With a gate, guarded rows also carry `__gg_version` (the scalar; strip it).
+ */
+export interface VersionGate {
+  /** SQL of the scalar (a subquery). */
+  expr: string;
+  /** The scalar's value when this exact check (SQL) last passed; undefined = run the check. */
+  verified: (check: string) => string | undefined;
+}
+
+/** What is known of a text column's values (learned with {@link textFactsSql}). */
+export interface TextFacts {
+  /** Punctuation characters that occur. */
+  chars: ReadonlySet<string>;
+  /** Whether upper-case letters occur (else the text is its own collation key: no `lower()` per row). */
+  cased: boolean;
+}
+
+/** Facts of text sort columns: column id -> facts. Unknown columns are assumed caseless, no punctuation. */
+export type KnownText = ReadonlyMap<string, TextFacts>;
+
+const NO_FACTS: TextFacts = { chars: new Set(), cased: false };
 
 /** Column kinds whose storage orders like Grist's comparison. */
 type SortClass = 'number' | 'text';
@@ -83,63 +114,95 @@ const PUNCTUATION = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 
 const PUNCTUATION_RANK = new Map(PUNCTUATION.map((c, rank) => [c, rank]));
 
 /**
- * The primary collation key of a printable-ASCII text expression: lower-cased, each punctuation character
- * of `chars` replaced by `char(1)` + a code that orders like the collator (all below digits and letters).
+ * The primary collation key of a printable-ASCII text expression: lower-cased (where upper case occurs),
+ * each punctuation character of `chars` replaced by `char(1)` + a code that orders like the collator (all
+ * below digits and letters).
  */
-function textKey(expr: string, chars: ReadonlySet<string>): string {
-  let out = `lower(${expr})`;
+function textKey(expr: string, { chars, cased }: TextFacts): string {
+  let out = cased ? `lower(${expr})` : expr;
   // Space sorts before every punctuation character: once any is mapped below digits, so is space.
   const mapped = chars.size === 0 ? [] : [' ', ...[...chars].filter((c) => c !== ' ')];
   for (const c of mapped) out = `replace(${out},${sqlString(c)},char(1,${0xc0 + (PUNCTUATION_RANK.get(c) ?? 0)}))`;
   return out;
 }
 
-/** A GLOB character class matching printable ASCII other than digits, letters, space and `allowed`. */
-function unexpectedClass(allowed: ReadonlySet<string>): string {
+/**
+ * A GLOB character class matching anything but digits, lower-case letters, space, the punctuation in
+ * `chars`, and upper-case letters where `cased`.
+ */
+function unexpectedClass({ chars: allowed, cased }: TextFacts): string {
   // Inside [...]: `]` must come first, `-` last; `[^...]` negates.
   const chars = [...allowed].filter((c) => c !== ']' && c !== '-' && c !== ' ');
-  return `[^${allowed.has(']') ? ']' : ''} 0-9A-Za-z${chars.join('').replace(/'/g, "''")}${allowed.has('-') ? '-' : ''}]`;
+  return `[^${allowed.has(']') ? ']' : ''} 0-9${cased ? 'A-Z' : ''}a-z${chars.join('').replace(/'/g, "''")}${allowed.has('-') ? '-' : ''}]`;
 }
 
-/** One ordering term: a SQL expression over the column and whether it is reversed. */
-interface Atom {
-  expr: (col: string) => string;
-  reversed: boolean;
+/** SQL's +infinity: the key of a null number (Grist sorts null after every number). */
+const INF = '9e999';
+
+/**
+ * One ordering key: a SQL expression over the column (or over a bound cursor value) and its direction.
+ * Keys never evaluate to NULL, so row values compare them with plain `=`, `<` and `>`.
+ */
+interface Key {
+  expr: (c: string) => string;
+  desc: boolean;
+  col: string;
+  value: (pos: SortPosition) => CellValue | undefined;
 }
 
-const NUMBER_ATOMS: Atom[] = [
-  { expr: (c) => `(${c} IS NULL)`, reversed: false },
-  { expr: (c) => c, reversed: false },
-];
-
-function textAtoms(chars: ReadonlySet<string>): Atom[] {
-  return [
-    { expr: (c) => `(${c} IS NOT NULL)`, reversed: false },
-    { expr: (c) => textKey(c, chars), reversed: false },
-    { expr: (c) => c, reversed: true },
-  ];
+/**
+ * Number kinds: one key, null as +infinity (numbers < null), negated when descending so that the key
+ * ascends (which lets it share a row value with the ascending tie-breaks).
+ */
+function numberKeys(col: string, descending: boolean, value: Key['value']): Key[] {
+  return [{ expr: (c) => (descending ? `-ifnull(${c},${INF})` : `ifnull(${c},${INF})`), desc: false, col, value }];
 }
 
-function unsafeCondition(cls: SortClass, col: string, chars: ReadonlySet<string>): string {
+/**
+ * Text kinds: the primary collation key, then (where upper case occurs) the text itself reversed (lower
+ * case first among strings equal but for case); null as -1, below every text (null < string).
+ */
+function textKeys(col: string, descending: boolean, facts: TextFacts, value: Key['value']): Key[] {
+  const primary: Key = { expr: (c) => `ifnull(${textKey(c, facts)},-1)`, desc: descending, col, value };
+  return facts.cased ? [primary, { expr: (c) => `ifnull(${c},-1)`, desc: !descending, col, value }] : [primary];
+}
+
+function unsafeCondition(cls: SortClass, col: string, facts: TextFacts): string {
   return cls === 'number'
-    ? `typeof(${col}) NOT IN ('integer','real','null')`
-    : `(typeof(${col}) NOT IN ('text','null') OR ${col} GLOB '*${unexpectedClass(chars)}*')`;
+    ? `typeof(${col}) NOT IN ('integer','real','null') OR ${col} IN (${INF},-${INF})`
+    : `typeof(${col}) NOT IN ('text','null') OR ${col} GLOB '*${unexpectedClass(facts)}*'`;
+}
+
+/** `(a, b)` for several expressions, `a` for one. */
+function rowValue(exprs: string[]): string {
+  return exprs.length === 1 ? (exprs[0] as string) : `(${exprs.join(',')})`;
 }
 
 /**
  * A statement answering, for each text column, whether all its values are printable ASCII text
- * (`ok_<i>`) and which punctuation characters occur in it (`p_<i>`, one string).
+ * (`ok_<i>`), which punctuation characters occur in it (`p_<i>`, one string) and whether upper case
+ * does (`u_<i>`).
  */
-export function punctuationSql(table: string, columns: readonly string[]): { sql: string; read: (row: Record<string, unknown>) => Map<string, Set<string> | undefined> } {
+export function textFactsSql(table: string, columns: readonly string[]): { sql: string; read: (row: Record<string, unknown>) => Map<string, TextFacts | undefined> } {
   const t = quoteIdent(table);
   const parts = columns.flatMap((col, i) => {
     const q = quoteIdent(col);
     const present = PUNCTUATION.filter((c) => c !== ' ').map((c) => `CASE WHEN max(instr(${q},${sqlString(c)})) > 0 THEN ${sqlString(c)} ELSE '' END`);
-    return [`NOT EXISTS(SELECT 1 FROM ${t} WHERE typeof(${q}) NOT IN ('text','null') OR ${q} GLOB '*[^ -~]*') AS "ok_${i}"`, `${present.join(' || ')} AS "p_${i}"`];
+    return [
+      `NOT EXISTS(SELECT 1 FROM ${t} WHERE typeof(${q}) NOT IN ('text','null') OR ${q} GLOB '*[^ -~]*') AS "ok_${i}"`,
+      `${present.join(' || ')} AS "p_${i}"`,
+      `ifnull(max(${q} GLOB '*[A-Z]*'),0) AS "u_${i}"`,
+    ];
   });
   return {
     sql: `SELECT ${parts.join(', ')} FROM ${t}`,
-    read: (row) => new Map(columns.map((col, i) => [col, row[`ok_${i}`] === 1 ? new Set(String(row[`p_${i}`] ?? '').split('')) : undefined])),
+    read: (row) =>
+      new Map(
+        columns.map((col, i) => [
+          col,
+          row[`ok_${i}`] === 1 ? { chars: new Set(String(row[`p_${i}`] ?? '').split('')), cased: row[`u_${i}`] !== 0 } : undefined,
+        ]),
+      ),
   };
 }
 
@@ -185,7 +248,12 @@ function filterSql(filter: Record<string, CellValue[]> | undefined, types: Reado
  * The statement for one page, or undefined when SQL cannot reproduce `GET /records` exactly for this
  * query (the reader then uses `GET /records`).
  */
-export function buildPageSql(query: PageQuery, columns: readonly DecodeColumn[], punctuation: KnownPunctuation = new Map()): PageSql | undefined {
+export function buildPageSql(
+  query: PageQuery,
+  columns: readonly DecodeColumn[],
+  text: KnownText = new Map(),
+  gate?: VersionGate,
+): PageSql | undefined {
   const types = new Map(columns.map((c) => [c.id, c.type]));
   const table = quoteIdent(query.table);
   const args: PageSql['args'] = [];
@@ -193,69 +261,83 @@ export function buildPageSql(query: PageQuery, columns: readonly DecodeColumn[],
   if (where === undefined) return undefined;
 
   const keys = query.sort === undefined ? [] : parseSort(query.sort);
-  const terms: { atom: Atom; col: string; descending: boolean; value: (pos: SortPosition) => CellValue | undefined }[] = [];
+  const all: Key[] = [];
   const unsafe: string[] = [];
   const textColumns: string[] = [];
   for (const [i, key] of keys.entries()) {
     const cls = sortClass(key, types);
     if (cls === undefined) return undefined;
     const col = quoteIdent(key.col as string);
-    const chars = punctuation.get(key.col as string) ?? new Set<string>();
+    const facts = text.get(key.col as string) ?? NO_FACTS;
     if (cls === 'text') textColumns.push(key.col as string);
-    if (key.col !== 'id') unsafe.push(unsafeCondition(cls, col, chars));
-    for (const atom of cls === 'number' ? NUMBER_ATOMS : textAtoms(chars)) {
-      terms.push({ atom, col, descending: key.descending, value: (pos) => pos.values?.[i] });
-    }
+    if (key.col !== 'id') unsafe.push(unsafeCondition(cls, col, facts));
+    const value = (pos: SortPosition) => pos.values?.[i];
+    all.push(...(cls === 'number' ? numberKeys(col, key.descending, value) : textKeys(col, key.descending, facts, value)));
   }
   const sorted = keys.length > 0;
-  // Grist's tie-break: manualSort ascending, then id (only id when unsorted: that is id order).
-  const tieBreak: typeof terms = [];
   if (sorted) {
-    tieBreak.push({ atom: NUMBER_ATOMS[0] as Atom, col: '"manualSort"', descending: false, value: (pos) => pos.manualSort });
-    tieBreak.push({ atom: NUMBER_ATOMS[1] as Atom, col: '"manualSort"', descending: false, value: (pos) => pos.manualSort });
+    // Grist's tie-break: manualSort ascending (checked to be numbers too), then id.
+    const manualSort = '"manualSort"';
+    if (!keys.some((k) => k.col === 'manualSort')) unsafe.push(unsafeCondition('number', manualSort, NO_FACTS));
+    all.push(...numberKeys(manualSort, false, (pos) => pos.manualSort));
   }
-  const all = [...terms, ...tieBreak, { atom: { expr: (c: string) => c, reversed: false }, col: '"id"', descending: false, value: (pos: SortPosition) => pos.id }];
-  const orderBy = all.map((t) => `${t.atom.expr(t.col)} ${t.atom.reversed !== t.descending ? 'DESC' : 'ASC'}`).join(', ');
+  all.push({ expr: (c) => c, desc: false, col: '"id"', value: (pos) => pos.id });
+  const orderBy = all.map((k) => `${k.expr(k.col)} ${k.desc ? 'DESC' : 'ASC'}`).join(', ');
 
   let afterSql = '1';
   const afterArgs: PageSql['args'] = [];
   const after = query.after;
   if (after) {
     if (sorted && after.values === undefined) return undefined;
-    // The cursor's value of each term: a bound value, or its manualSort looked up by id.
-    const valueSql = (t: (typeof all)[number]): string => {
-      const v = t.value(after);
-      if (v === undefined && t.col === '"manualSort"') {
+    // The cursor's value of a key: a bound value, or its manualSort looked up by id (older cursors).
+    const valueSql = (k: Key): string => {
+      const v = k.value(after);
+      if (v === undefined && k.col === '"manualSort"') {
         afterArgs.push(after.id);
-        return t.atom.expr(`(SELECT "manualSort" FROM ${table} WHERE "id" = ?)`);
+        return k.expr(`(SELECT "manualSort" FROM ${table} WHERE "id" = ?)`);
       }
       afterArgs.push((v ?? null) as string | number | boolean | null);
-      return t.atom.expr('?');
+      return k.expr('?');
     };
-    // (t1 > v1) OR (t1 IS v1 AND t2 > v2) OR ...: "strictly after" in the page order.
-    const ors: string[] = [];
-    for (let i = 0; i < all.length; i++) {
-      const ands: string[] = [];
-      for (let j = 0; j < i; j++) {
-        const t = all[j] as (typeof all)[number];
-        ands.push(`${t.atom.expr(t.col)} IS ${valueSql(t)}`);
-      }
-      const t = all[i] as (typeof all)[number];
-      ands.push(`${t.atom.expr(t.col)} ${t.atom.reversed !== t.descending ? '<' : '>'} ${valueSql(t)}`);
-      ors.push(`(${ands.join(' AND ')})`);
+    // Runs of keys with one direction compare as row values: "strictly after" is
+    // R1 > c1 OR (R1 = c1 AND (R2 < c2 OR (R2 = c2 AND ...))), one evaluation of each key per comparison.
+    const runs: Key[][] = [];
+    for (const k of all) {
+      const last = runs.at(-1);
+      if (last && (last[0] as Key).desc === k.desc) last.push(k);
+      else runs.push([k]);
     }
-    afterSql = ors.join(' OR ');
+    const strictlyAfter = (r: number): string => {
+      const run = runs[r] as Key[];
+      const lhs = rowValue(run.map((k) => k.expr(k.col)));
+      const beyond = `${lhs} ${(run[0] as Key).desc ? '<' : '>'} ${rowValue(run.map(valueSql))}`;
+      if (r === runs.length - 1) return beyond;
+      const equal = `${lhs} = ${rowValue(run.map(valueSql))}`;
+      return `(${beyond} OR (${equal} AND ${strictlyAfter(r + 1)}))`;
+    };
+    afterSql = strictlyAfter(0);
   }
   const finalArgs = [...args, ...afterArgs, query.limit];
   if (unsafe.length === 0) {
     return { sql: `SELECT * FROM ${table} WHERE (${where}) AND (${afterSql}) ORDER BY ${orderBy} LIMIT ?`, args: finalArgs, textColumns };
   }
-  // The check is an uncorrelated subquery: SQLite evaluates it once per statement, not per row.
+  // The check is an uncorrelated subquery: SQLite evaluates it once per statement, not per row. It reads
+  // the whole table, so with a version gate it is skipped while the document is unchanged since it passed.
   const check = `EXISTS(SELECT 1 FROM ${table} WHERE ${unsafe.join(' OR ')})`;
+  let columnsSql = `${check} AS "__gg_unsafe"`;
+  const gateArgs: PageSql['args'] = [];
+  if (gate) {
+    const verified = gate.verified(check);
+    const unsafeSql = verified === undefined ? check : `CASE WHEN (${gate.expr}) IS ? THEN 0 ELSE ${check} END`;
+    if (verified !== undefined) gateArgs.push(verified);
+    columnsSql = `${unsafeSql} AS "__gg_unsafe", (${gate.expr}) AS "__gg_version"`;
+  }
   return {
-    sql: `SELECT *, ${check} AS "__gg_unsafe" FROM ${table} WHERE (${where}) AND (${afterSql}) ORDER BY ${orderBy} LIMIT ?`,
-    args: finalArgs,
-    guard: `SELECT ${check} AS "__gg_unsafe"`,
+    sql: `SELECT *, ${columnsSql} FROM ${table} WHERE (${where}) AND (${afterSql}) ORDER BY ${orderBy} LIMIT ?`,
+    args: [...gateArgs, ...finalArgs],
+    guard: `SELECT ${columnsSql}`,
+    guardArgs: gateArgs,
+    check,
     textColumns,
   };
 }
