@@ -19,6 +19,7 @@ import { parseSort } from '../../engine/sort.js';
 import { isAccessRefusal, isMissingRoute, type DocCapabilities } from './capabilities.js';
 import { seg, type GristClient } from './client.js';
 import type { ColumnTypes } from './column-types.js';
+import { ReadAhead } from './read-ahead.js';
 import { isObject, listAt, malformed } from './shapes.js';
 import { decodeRow, UndecodableCell } from './sql-cells.js';
 import { buildPageSql, textFactsSql, type PageQuery, type TextFacts, type VersionGate } from './sql-pages.js';
@@ -55,6 +56,8 @@ export class RecordReader {
   #versioned: boolean | undefined;
   /** Value checks (SQL) that passed, with the document version they passed at. */
   readonly #verified = new Map<string, string>();
+  /** Sorted rows read beyond the requested page, revalidated by the document version (`read-ahead.ts`). */
+  readonly #readAhead = new ReadAhead();
 
   constructor(
     private readonly client: GristClient,
@@ -84,7 +87,22 @@ export class RecordReader {
     tableId: string,
     query: { filter?: Record<string, CellValue[]> | undefined; sort: string; after?: SortPosition | undefined; limit: number },
   ): Promise<SortedPage | undefined> {
-    return this.#sqlPage({ table: tableId, ...query }, false);
+    if (!this.caps.has('sql')) return undefined;
+    const versioned = await this.#hasVersion();
+    const walk = { table: tableId, filter: query.filter, sort: query.sort };
+    if (versioned && query.after) {
+      const hit = this.#readAhead.find(walk, query.after, query.limit);
+      // Served only while the document is exactly as it was when the rows were read.
+      if (hit && (await this.#currentVersion(tableId)) === hit.version) return hit.page;
+    }
+    const fetch = versioned ? this.#readAhead.fetchLimit(query.limit) : query.limit;
+    const page = await this.#sqlPage({ table: tableId, ...query, limit: fetch }, false);
+    if (!page) return undefined;
+    if (page.version !== undefined && page.records.length > query.limit) {
+      this.#readAhead.keep(walk, page.version, { records: page.records, positions: page.positions }, page.records.length < fetch);
+    }
+    if (page.records.length <= query.limit) return { records: page.records, positions: page.positions };
+    return { records: page.records.slice(0, query.limit), positions: page.positions.slice(0, query.limit) };
   }
 
   /**
@@ -123,12 +141,13 @@ export class RecordReader {
   /** Tells the reader a table's schema changed (drops cached column types). */
   schemaChanged(tableId?: string): void {
     this.columns.invalidate(tableId);
+    this.#readAhead.forget(tableId);
     if (tableId === undefined) this.#textFacts.clear();
     else this.#textFacts.delete(tableId);
   }
 
   /** One page through `/sql`, or undefined when not possible (see the module comment). */
-  async #sqlPage(query: PageQuery, hidden: boolean, retried = false): Promise<SortedPage | undefined> {
+  async #sqlPage(query: PageQuery, hidden: boolean, retried = false): Promise<(SortedPage & { version?: string }) | undefined> {
     if (!this.caps.has('sql')) return undefined;
     const sortKey = `${query.table}\u0000${sortParam(query.sort) ?? ''}`;
     const unsafeSince = this.#unsafeSorts.get(sortKey);
@@ -145,6 +164,7 @@ export class RecordReader {
     if (!built) return undefined;
     const rows = await this.#runSql(query.table, built.sql, built.args);
     if (rows === undefined) return undefined;
+    let version: string | undefined;
     if (built.guard !== undefined) {
       const first = rows[0] ?? (await this.#runSql(query.table, built.guard, built.guardArgs ?? []))?.[0];
       if (first?.['__gg_unsafe'] !== 0) {
@@ -155,12 +175,13 @@ export class RecordReader {
         this.#unsafeSorts.set(sortKey, Date.now());
         return undefined;
       }
-      const version = first['__gg_version'];
-      if (built.check !== undefined && typeof version === 'string') {
+      const seen = first['__gg_version'];
+      if (typeof seen === 'string') version = seen;
+      if (built.check !== undefined && version !== undefined) {
         if (this.#verified.size >= MAX_VERIFIED_CHECKS) this.#verified.clear();
         this.#verified.set(built.check, version);
       }
-      if (rows.length === 0) return { records: [], positions: [] };
+      if (rows.length === 0) return { records: [], positions: [], ...(version !== undefined ? { version } : {}) };
       for (const row of rows) {
         delete row['__gg_unsafe'];
         delete row['__gg_version'];
@@ -194,7 +215,7 @@ export class RecordReader {
       if (err instanceof UndecodableCell) return undefined;
       throw err;
     }
-    return { records, positions };
+    return version !== undefined ? { records, positions, version } : { records, positions };
   }
 
   /**
@@ -240,6 +261,12 @@ export class RecordReader {
       return false;
     }
     return this.#versioned;
+  }
+
+  /** The document's version now, or undefined when it cannot be read. */
+  async #currentVersion(table: string): Promise<string | undefined> {
+    const row = (await this.#runSql(table, `SELECT (${VERSION_SQL}) AS "v"`, []))?.[0];
+    return typeof row?.['v'] === 'string' ? row['v'] : undefined;
   }
 
   /** Finds which punctuation and case occur in text sort columns; false when one is not printable ASCII text. */
