@@ -122,6 +122,22 @@ describe('HTTP backend: chunked writes failing partway', () => {
     expect((await rig.direct.getRecords(table)).map((r) => r.fields['N'])).toEqual(range(0, 30));
   });
 
+  it('counts non-ASCII text in bytes: every request stays within the limit, every row once in order', async () => {
+    const table = await newTable();
+    // 100,000 UTF-16 units but 200,000-300,000 UTF-8 bytes each: sized as characters these would overflow.
+    const tags = ['é', '€', '😀'].map((c) => c.repeat(100_000 / c.length));
+    const before = rig.seen(`/tables/${table}/records`, 'POST').length;
+    const input = range(0, 24).map((i) => ({ fields: { N: i, Tag: i % 4 === 3 ? `a${i}` : (tags[i % 3] as string) } }));
+    const ids = await rig.through({ chunkSize: 500 }).addRecords(table, input);
+    expect(ids).toEqual(range(1, 25));
+    const posts = rig.seen(`/tables/${table}/records`, 'POST').slice(before);
+    for (const p of posts) expect(Buffer.byteLength(p.body)).toBeLessThanOrEqual(1024 * 1024);
+    expect(posts.length).toBeGreaterThanOrEqual(5); // 4.2 MB of UTF-8
+    const all = await rig.direct.getRecords(table);
+    expect(all.map((r) => r.fields['N'])).toEqual(range(0, 24));
+    expect(all.map((r) => r.fields['Tag'])).toEqual(input.map((r) => r.fields.Tag));
+  });
+
   it('reports progress when an upsert chunk fails', async () => {
     const table = await newTable();
     let puts = 0;

@@ -12,15 +12,15 @@ export interface Chunk {
   indexes: number[];
   /** Each item already serialized as JSON. */
   json: string[];
-  /** UTF-8 bytes of the items joined with commas. */
+  /** UTF-8 bytes of the items joined with commas (plus one). */
   bytes: number;
+  /** The items joined with commas, when already built (saves joining them again for the request). */
+  text?: string | undefined;
 }
 
-const NON_ASCII = /[^\u0000-\u007f]/;
-
-/** UTF-8 length of a JSON text (JSON.stringify leaves non-ASCII unescaped; ASCII is one byte a unit). */
+/** UTF-8 length of a JSON text (JSON.stringify leaves non-ASCII unescaped). */
 function utf8Length(json: string): number {
-  return NON_ASCII.test(json) ? Buffer.byteLength(json, 'utf8') : json.length;
+  return Buffer.byteLength(json, 'utf8');
 }
 
 /** UTF-8 bytes of a chunk's items joined with commas. */
@@ -28,26 +28,93 @@ export function chunkBytes(chunk: Chunk): number {
   return chunk.bytes;
 }
 
+/** The chunk's items joined with commas. */
+export function chunkText(chunk: Chunk): string {
+  return chunk.text ?? chunk.json.join(',');
+}
+
 /**
- * Splits items (given by request index) into chunks of at most `maxRows` items and at most `maxBytes`
- * bytes of items (an item larger than that goes alone). Each item is serialized once, here, and the
- * chunk body is built by joining (no second pass).
+ * Serializes items (given by request index) into chunks of at most `maxRows` items and at most `maxBytes`
+ * bytes of items (an item larger than that goes alone), one chunk at a time, so that a writer can send a
+ * chunk and build the next one while Grist works.
+ *
+ * Each item is serialized once. Sizes are counted as if the text were ASCII (one byte a character, no
+ * per-item byte count), then each chunk is measured exactly once, whole: UTF-8 never takes fewer bytes
+ * than characters, so only a chunk holding non-ASCII text can turn out larger, and only that one is
+ * re-cut with exact per-item sizes.
  */
-export function chunkItems<T>(items: readonly T[], indexes: readonly number[], maxRows: number, maxBytes: number): Chunk[] {
-  const chunks: Chunk[] = [];
+export class ChunkStream<T> {
+  #next = 0;
+  /** Exactly sized pieces of a re-cut chunk, handed out before anything else. */
+  readonly #pending: Chunk[] = [];
+
+  constructor(
+    private readonly items: readonly T[],
+    private readonly indexes: readonly number[],
+    private readonly maxRows: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  /** Whether chunks remain. */
+  get done(): boolean {
+    return this.#pending.length === 0 && this.#next >= this.indexes.length;
+  }
+
+  /** The next chunk, or undefined when all items are chunked. */
+  next(): Chunk | undefined {
+    const pending = this.#pending.shift();
+    if (pending) return pending;
+    if (this.#next >= this.indexes.length) return undefined;
+    const chunk: Chunk = { indexes: [], json: [], bytes: 0 };
+    let units = 0;
+    while (this.#next < this.indexes.length) {
+      const index = this.indexes[this.#next] as number;
+      const json = JSON.stringify(this.items[index]);
+      const size = json.length + 1; // and a comma
+      if (chunk.json.length > 0 && (chunk.json.length >= this.maxRows || units + size > this.maxBytes)) break;
+      chunk.indexes.push(index);
+      chunk.json.push(json);
+      units += size;
+      this.#next += 1;
+    }
+    const text = chunk.json.join(',');
+    chunk.bytes = Buffer.byteLength(text, 'utf8') + 1;
+    if (chunk.bytes === units || chunk.bytes <= this.maxBytes || chunk.json.length === 1) {
+      chunk.text = text;
+      return chunk;
+    }
+    // Non-ASCII text made the chunk too large: cut it again with exact sizes.
+    this.#pending.push(...cutExactly(chunk, this.maxRows, this.maxBytes));
+    return this.#pending.shift();
+  }
+}
+
+/** Cuts a chunk's items into chunks with exact per-item UTF-8 sizes. */
+function cutExactly(chunk: Chunk, maxRows: number, maxBytes: number): Chunk[] {
+  const out: Chunk[] = [];
   let current: Chunk = { indexes: [], json: [], bytes: 0 };
-  for (const index of indexes) {
-    const json = JSON.stringify(items[index]);
-    const size = utf8Length(json) + 1; // and a comma
+  chunk.json.forEach((json, i) => {
+    const size = utf8Length(json) + 1;
     if (current.json.length > 0 && (current.json.length >= maxRows || current.bytes + size > maxBytes)) {
-      chunks.push(current);
+      out.push(current);
       current = { indexes: [], json: [], bytes: 0 };
     }
-    current.indexes.push(index);
+    current.indexes.push(chunk.indexes[i] as number);
     current.json.push(json);
     current.bytes += size;
-  }
-  if (current.json.length > 0) chunks.push(current);
+  });
+  if (current.json.length > 0) out.push(current);
+  return out;
+}
+
+/**
+ * Splits items (given by request index) into chunks of at most `maxRows` items and at most `maxBytes`
+ * bytes of items (an item larger than that goes alone); see {@link ChunkStream}.
+ */
+export function chunkItems<T>(items: readonly T[], indexes: readonly number[], maxRows: number, maxBytes: number): Chunk[] {
+  const stream = new ChunkStream(items, indexes, maxRows, maxBytes);
+  const chunks: Chunk[] = [];
+  for (let chunk = stream.next(); chunk; chunk = stream.next()) chunks.push(chunk);
   return chunks;
 }
 

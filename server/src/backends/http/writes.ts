@@ -13,7 +13,7 @@
 import { GristError } from '../../backend/errors.js';
 import type { Fields, UpsertOptions, UpsertRecord, UpsertResult, WriteOptions } from '../../backend/types.js';
 import { isMissingRoute, isTooLarge, type DocCapabilities } from './capabilities.js';
-import { chunkBytes, chunkItems, groupByKeySet, splitChunk, type Chunk } from './chunks.js';
+import { ChunkStream, chunkBytes, chunkItems, chunkText, groupByKeySet, splitChunk, type Chunk } from './chunks.js';
 import { seg, type GristClient } from './client.js';
 import { idsAt, isObject, malformed } from './shapes.js';
 
@@ -64,23 +64,43 @@ export class RecordWriter {
   async add(tableId: string, records: { fields?: Fields }[], options: WriteOptions = {}): Promise<number[]> {
     const path = `/tables/${seg(tableId)}/records`;
     const query = { noparse: options.noparse ? 'true' : undefined };
-    const chunks = chunkItems(padMissingFields(records), indexesOf(records), this.chunkSize, this.#itemBudget);
-    if (chunks.length === 0) chunks.push({ indexes: [], json: [], bytes: 0 }); // let Grist refuse an empty list
     const written: number[] = [];
-    for (let k = 0; k < chunks.length; ) {
-      try {
-        const sent = await this.#sendOrSplit(chunks, k, async (chunk) => {
-          const answer = await this.client.json({ method: 'POST', path, query, jsonText: envelope('records', chunk) });
-          const ids = idsAt(answer, 'records', 'number', `POST ${path}`);
-          if (ids.length !== chunk.json.length) throw malformed(`POST ${path}`, `${chunk.json.length} ids`);
-          for (const id of ids) written.push(id);
-        });
-        if (sent) k += 1;
-      } catch (err) {
-        throw partialFailure(err, k, chunks, written, 'added');
-      }
-    }
+    await this.#sequential(padMissingFields(records), 'added', written, async (chunk) => {
+      const answer = await this.client.json({ method: 'POST', path, query, jsonText: envelope('records', chunk) });
+      const ids = idsAt(answer, 'records', 'number', `POST ${path}`);
+      if (ids.length !== chunk.json.length) throw malformed(`POST ${path}`, `${chunk.json.length} ids`);
+      for (const id of ids) written.push(id);
+    });
     return written;
+  }
+
+  /**
+   * Sends `items` in chunks one after the other, each chunk serialized while the previous one is with
+   * Grist (so the gateway's serialization overlaps Grist's work instead of adding to it). A failure is
+   * thrown with what was written (`written`) and which request entries were not.
+   */
+  async #sequential<T>(items: readonly T[], verb: string, written: number[], send: (chunk: Chunk) => Promise<void>): Promise<void> {
+    const stream = new ChunkStream(items, indexesOf(items), this.chunkSize, this.#itemBudget);
+    const chunks: Chunk[] = [stream.next() ?? { indexes: [], json: [], bytes: 0 }]; // an empty list: let Grist refuse it
+    for (let k = 0; k < chunks.length; ) {
+      // Settled into a value at once: a failure while the next chunk is being built is not "unhandled".
+      const outcome = this.#sendOrSplit(chunks, k, send).then(
+        (sent) => ({ sent }),
+        (error: unknown) => ({ error }),
+      );
+      if (k === chunks.length - 1 && !stream.done) {
+        await new Promise<void>((resolve) => setImmediate(resolve)); // let the request go out first
+        const next = stream.next();
+        if (next) chunks.push(next);
+      }
+      const result = await outcome;
+      if ('error' in result) {
+        // The report names every request entry not written: build the chunks not built yet.
+        for (let next = stream.next(); next; next = stream.next()) chunks.push(next);
+        throw partialFailure(result.error, k, chunks, [...new Set(written)], verb);
+      }
+      if (result.sent) k += 1;
+    }
   }
 
   /**
@@ -126,23 +146,16 @@ export class RecordWriter {
       noupdate: options.noupdate ? 'true' : undefined,
       allow_empty_require: options.allowEmptyRequire ? 'true' : undefined,
     };
-    const chunks = chunkItems(records, indexesOf(records), this.chunkSize, this.#itemBudget);
-    if (chunks.length === 0) chunks.push({ indexes: [], json: [], bytes: 0 });
     const result: UpsertResult = { recordIds: [], addRecordIds: [], updateRecordIds: [] };
-    for (let k = 0; k < chunks.length; ) {
-      try {
-        const sent = await this.#sendOrSplit(chunks, k, async (chunk) => {
-          const answer = await this.client.json({ method: 'PUT', path, query, jsonText: envelope('records', chunk) });
-          const part = upsertAnswer(answer, path);
-          result.recordIds.push(...part.recordIds);
-          result.addRecordIds.push(...part.addRecordIds);
-          result.updateRecordIds.push(...part.updateRecordIds);
-        });
-        if (sent) k += 1;
-      } catch (err) {
-        throw partialFailure(err, k, chunks, [...new Set(result.recordIds.flat())], 'upserted');
-      }
-    }
+    const written: number[] = [];
+    await this.#sequential(records, 'upserted', written, async (chunk) => {
+      const answer = await this.client.json({ method: 'PUT', path, query, jsonText: envelope('records', chunk) });
+      const part = upsertAnswer(answer, path);
+      result.recordIds.push(...part.recordIds);
+      result.addRecordIds.push(...part.addRecordIds);
+      result.updateRecordIds.push(...part.updateRecordIds);
+      for (const id of part.recordIds.flat()) written.push(id);
+    });
     return result;
   }
 
@@ -195,7 +208,7 @@ function indexesOf(items: readonly unknown[]): number[] {
 }
 
 function envelope(key: string, chunk: Chunk): string {
-  return `{"${key}":[${chunk.json.join(',')}]}`;
+  return `{"${key}":[${chunkText(chunk)}]}`;
 }
 
 /**
@@ -204,9 +217,25 @@ function envelope(key: string, chunk: Chunk): string {
  * doing it always (only records lacking a field change) keeps the chunk sizes computed here exact.
  */
 function padMissingFields(records: { fields?: Fields }[]): { fields?: Fields }[] {
+  // Usually every record names the same fields: find that out without building key lists per record.
   const all = new Set<string>();
-  for (const r of records) if (isObject(r.fields)) for (const key of Object.keys(r.fields)) all.add(key);
-  if (all.size === 0) return records;
+  let uniform = true;
+  for (const r of records) {
+    if (!isObject(r.fields)) {
+      uniform = false;
+      continue;
+    }
+    let count = 0;
+    for (const key in r.fields) {
+      count += 1;
+      if (!all.has(key)) {
+        if (all.size > 0) uniform = false;
+        all.add(key);
+      }
+    }
+    if (count !== all.size) uniform = false;
+  }
+  if (uniform || all.size === 0) return records;
   return records.map((r) => {
     const fields = isObject(r.fields) ? r.fields : {};
     if (Object.keys(fields).length === all.size) return r;
