@@ -1,17 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { SortedPage } from '../../backend/types.js';
-import { MAX_READ_AHEAD_ROWS, READ_AHEAD_TTL_MS, ReadAhead } from './read-ahead.js';
+import type { SortPosition } from '../../backend/types.js';
+import { MAX_READ_AHEAD_FETCH, MAX_READ_AHEAD_ROWS, READ_AHEAD_PAGES, READ_AHEAD_TTL_MS, ReadAhead } from './read-ahead.js';
 
-/** Rows 1..n sorted by a value `v = id * 10`. */
-function rows(from: number, n: number): SortedPage {
-  const ids = Array.from({ length: n }, (_, i) => from + i);
-  return {
-    records: ids.map((id) => ({ id, fields: { v: id * 10 } })),
-    positions: ids.map((id) => ({ id, values: [id * 10], manualSort: id })),
-  };
+/** Positions of rows from..from+n-1 sorted by a value `v = id * 10`. */
+function rows(from: number, n: number): SortPosition[] {
+  return Array.from({ length: n }, (_, i) => ({ id: from + i, values: [(from + i) * 10], manualSort: from + i }));
 }
 
-describe('sorted read-ahead', () => {
+describe('sorted read-ahead positions', () => {
   const walk = { table: 'T', sort: 'v' };
 
   it('answers the page after a kept position, with the version it was read at', () => {
@@ -19,8 +15,8 @@ describe('sorted read-ahead', () => {
     ahead.keep(walk, 'h1', rows(1, 40), false);
     const hit = ahead.find(walk, { id: 10, values: [100] }, 10);
     expect(hit?.version).toBe('h1');
-    expect(hit?.page.records.map((r) => r.id)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
-    expect(hit?.page.positions.map((p) => p.id)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+    expect(hit?.positions.map((p) => p.id)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+    expect(hit?.positions[0]).toEqual({ id: 11, values: [110], manualSort: 11 });
   });
 
   it('does not answer what it cannot answer whole', () => {
@@ -32,11 +28,11 @@ describe('sorted read-ahead', () => {
     expect(ahead.find({ ...walk, filter: { v: [10] } }, { id: 10, values: [100] }, 10)).toBeUndefined();
     // At the end of the table a short page is the whole answer.
     ahead.keep(walk, 'h1', rows(1, 40), true);
-    expect(ahead.find(walk, { id: 35, values: [350] }, 10)?.page.records.map((r) => r.id)).toEqual([36, 37, 38, 39, 40]);
-    expect(ahead.find(walk, { id: 40, values: [400] }, 10)?.page.records).toEqual([]);
+    expect(ahead.find(walk, { id: 35, values: [350] }, 10)?.positions.map((p) => p.id)).toEqual([36, 37, 38, 39, 40]);
+    expect(ahead.find(walk, { id: 40, values: [400] }, 10)?.positions).toEqual([]);
   });
 
-  it('keeps one entry per walk, at most MAX_READ_AHEAD_ROWS rows, for at most READ_AHEAD_TTL_MS', () => {
+  it('keeps one entry per walk, at most MAX_READ_AHEAD_ROWS positions, for at most READ_AHEAD_TTL_MS', () => {
     let now = 0;
     const ahead = new ReadAhead(() => now);
     ahead.keep(walk, 'h1', rows(1, 40), false);
@@ -64,9 +60,9 @@ describe('sorted read-ahead', () => {
     expect(ahead.find({ table: 'U', sort: 'v' }, { id: 10, values: [100] }, 5)).toBeUndefined();
   });
 
-  it('reads ahead a few pages, not for large pages', () => {
+  it('reads ahead several pages, not for large pages', () => {
     const ahead = new ReadAhead();
-    expect(ahead.fetchLimit(501)).toBe(2004);
-    expect(ahead.fetchLimit(5001)).toBe(5001);
+    expect(ahead.fetchLimit(501)).toBe(501 * READ_AHEAD_PAGES);
+    expect(ahead.fetchLimit(Math.floor(MAX_READ_AHEAD_FETCH / READ_AHEAD_PAGES) + 1)).toBeUndefined();
   });
 });

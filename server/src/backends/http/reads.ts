@@ -22,14 +22,15 @@ import type { ColumnTypes } from './column-types.js';
 import { ReadAhead } from './read-ahead.js';
 import { isObject, listAt, malformed } from './shapes.js';
 import { decodeRow, UndecodableCell } from './sql-cells.js';
-import { buildPageSql, textFactsSql, type PageQuery, type TextFacts, type VersionGate } from './sql-pages.js';
+import { buildPageSql, rowsByIdSql, textFactsSql, type PageQuery, type TextFacts, type VersionGate } from './sql-pages.js';
 
 /**
- * The document's version for {@link VersionGate}: the hash of its latest action. Grist writes a change's
- * data and its action history entry in one SQLite transaction, and a statement reads one snapshot, so a
- * page statement sees the version of exactly the data it reads.
+ * The document's version for {@link VersionGate}: its latest action, as number and hash prefix (64 bits;
+ * short because it is repeated in every row of a statement). Grist writes a change's data and its action
+ * history entry in one SQLite transaction, and a statement reads one snapshot, so a page statement sees
+ * the version of exactly the data it reads.
  */
-const VERSION_SQL = 'SELECT "actionHash" FROM "_gristsys_ActionHistory" ORDER BY "id" DESC LIMIT 1';
+const VERSION_SQL = `SELECT "id" || ':' || substr("actionHash", 1, 16) FROM "_gristsys_ActionHistory" ORDER BY "id" DESC LIMIT 1`;
 
 /** Checks remembered as passed (per document); beyond this many the memory starts afresh. */
 const MAX_VERIFIED_CHECKS = 256;
@@ -88,21 +89,59 @@ export class RecordReader {
     query: { filter?: Record<string, CellValue[]> | undefined; sort: string; after?: SortPosition | undefined; limit: number },
   ): Promise<SortedPage | undefined> {
     if (!this.caps.has('sql')) return undefined;
-    const versioned = await this.#hasVersion();
+    const fetch = this.#readAhead.fetchLimit(query.limit);
+    if (fetch === undefined || !(await this.#hasVersion())) return this.#sqlPage({ table: tableId, ...query }, false);
     const walk = { table: tableId, filter: query.filter, sort: query.sort };
-    if (versioned && query.after) {
-      const hit = this.#readAhead.find(walk, query.after, query.limit);
-      // Served only while the document is exactly as it was when the rows were read.
-      if (hit && (await this.#currentVersion(tableId)) === hit.version) return hit.page;
+    let ahead = query.after ? this.#readAhead.find(walk, query.after, query.limit) : undefined;
+    if (!ahead) {
+      // The positions of the next pages, in one narrow sorted statement (see `read-ahead.ts`).
+      const keys = parseSort(query.sort).map((k) => String(k.col));
+      const select = [...new Set(['id', 'manualSort', ...keys])];
+      const read = await this.#sqlPage({ table: tableId, ...query, limit: fetch, select }, true);
+      if (!read || read.version === undefined) return this.#sqlPage({ table: tableId, ...query }, false);
+      this.#readAhead.keep(walk, read.version, read.positions, read.positions.length < fetch);
+      ahead = { version: read.version, positions: read.positions.slice(0, query.limit) };
     }
-    const fetch = versioned ? this.#readAhead.fetchLimit(query.limit) : query.limit;
-    const page = await this.#sqlPage({ table: tableId, ...query, limit: fetch }, false);
-    if (!page) return undefined;
-    if (page.version !== undefined && page.records.length > query.limit) {
-      this.#readAhead.keep(walk, page.version, { records: page.records, positions: page.positions }, page.records.length < fetch);
+    // The last page of a walk has no rows to carry the version check: read it afresh.
+    const page = ahead.positions.length > 0 ? await this.#rowsAt(tableId, ahead.positions, ahead.version) : undefined;
+    if (page) return page;
+    this.#readAhead.forget(tableId);
+    return this.#sqlPage({ table: tableId, ...query }, false);
+  }
+
+  /**
+   * The rows at these positions, in their order, read by id; undefined unless the document is still at
+   * `version` (then these are exactly the rows a sorted statement would give) and every row is there.
+   */
+  async #rowsAt(table: string, positions: SortPosition[], version: string): Promise<SortedPage | undefined> {
+    const columns = await this.columns.get(table);
+    const { sql, args } = rowsByIdSql(table, positions.map((p) => p.id), VERSION_SQL, version);
+    const rows = await this.#runSql(table, sql, args);
+    if (rows === undefined || rows.length !== positions.length) return undefined;
+    const known = new Set(columns.map((c) => c.id));
+    const byId = new Map<number, GristRecord>();
+    try {
+      for (const row of rows) {
+        if (row['__gg_same'] !== 1) return undefined;
+        delete row['__gg_same'];
+        if (!sameColumns(row, known)) {
+          this.columns.invalidate(table);
+          return undefined;
+        }
+        const record = decodeRow(row, columns, false);
+        byId.set(record.id, record);
+      }
+    } catch (err) {
+      if (err instanceof UndecodableCell) return undefined;
+      throw err;
     }
-    if (page.records.length <= query.limit) return { records: page.records, positions: page.positions };
-    return { records: page.records.slice(0, query.limit), positions: page.positions.slice(0, query.limit) };
+    const records: GristRecord[] = [];
+    for (const p of positions) {
+      const record = byId.get(p.id);
+      if (!record) return undefined;
+      records.push(record);
+    }
+    return { records, positions };
   }
 
   /**
@@ -187,7 +226,9 @@ export class RecordReader {
         delete row['__gg_version'];
       }
     }
-    const known = new Set(columns.map((c) => c.id));
+    const selected = query.select === undefined ? undefined : new Set(query.select);
+    const decoded = selected === undefined ? columns : columns.filter((c) => selected.has(c.id));
+    const known = new Set(decoded.map((c) => c.id));
     const keys = query.sort === undefined ? [] : parseSort(query.sort);
     const records: GristRecord[] = [];
     const positions: SortPosition[] = [];
@@ -198,7 +239,7 @@ export class RecordReader {
           this.columns.invalidate(query.table);
           return retried ? undefined : this.#sqlPage(query, hidden, true);
         }
-        const record = decodeRow(row, columns, hidden);
+        const record = decodeRow(row, decoded, hidden);
         const manualSort = row['manualSort'];
         records.push(record);
         positions.push({

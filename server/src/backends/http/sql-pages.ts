@@ -43,6 +43,8 @@ export interface PageQuery {
   after?: SortPosition | undefined;
   /** Rows to return (positive). */
   limit: number;
+  /** Only these columns (and the check columns), e.g. the sort columns for positions; default all. */
+  select?: readonly string[] | undefined;
 }
 
 /** A statement for `POST /sql`. */
@@ -318,8 +320,9 @@ export function buildPageSql(
     afterSql = strictlyAfter(0);
   }
   const finalArgs = [...args, ...afterArgs, query.limit];
+  const star = query.select ? query.select.map(quoteIdent).join(', ') : '*';
   if (unsafe.length === 0) {
-    return { sql: `SELECT * FROM ${table} WHERE (${where}) AND (${afterSql}) ORDER BY ${orderBy} LIMIT ?`, args: finalArgs, textColumns };
+    return { sql: `SELECT ${star} FROM ${table} WHERE (${where}) AND (${afterSql}) ORDER BY ${orderBy} LIMIT ?`, args: finalArgs, textColumns };
   }
   // The check is an uncorrelated subquery: SQLite evaluates it once per statement, not per row. It reads
   // the whole table, so with a version gate it is skipped while the document is unchanged since it passed.
@@ -333,11 +336,23 @@ export function buildPageSql(
     columnsSql = `${unsafeSql} AS "__gg_unsafe", (${gate.expr}) AS "__gg_version"`;
   }
   return {
-    sql: `SELECT *, ${columnsSql} FROM ${table} WHERE (${where}) AND (${afterSql}) ORDER BY ${orderBy} LIMIT ?`,
+    sql: `SELECT ${star}, ${columnsSql} FROM ${table} WHERE (${where}) AND (${afterSql}) ORDER BY ${orderBy} LIMIT ?`,
     args: [...gateArgs, ...finalArgs],
     guard: `SELECT ${columnsSql}`,
     guardArgs: gateArgs,
     check,
     textColumns,
+  };
+}
+
+/**
+ * The rows with these ids (any order), each with `__gg_same`: 1 when the document's version (`versionSql`)
+ * is still `version`.
+ */
+export function rowsByIdSql(table: string, ids: readonly number[], versionSql: string, version: string): PageSql {
+  return {
+    sql: `SELECT *, (${versionSql}) IS ? AS "__gg_same" FROM ${quoteIdent(table)} WHERE "id" IN (SELECT "value" FROM json_each(?))`,
+    args: [version, JSON.stringify(ids)],
+    textColumns: [],
   };
 }
