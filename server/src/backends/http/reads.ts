@@ -32,6 +32,9 @@ import { buildPageSql, rowsByIdSql, textFactsSql, type PageQuery, type TextFacts
  */
 const VERSION_SQL = `SELECT "id" || ':' || substr("actionHash", 1, 16) FROM "_gristsys_ActionHistory" ORDER BY "id" DESC LIMIT 1`;
 
+/** How long sorted pages do without read-ahead after the document changed under one (it is being written). */
+const READ_AHEAD_PAUSE_MS = 10_000;
+
 /** Checks remembered as passed (per document); beyond this many the memory starts afresh. */
 const MAX_VERIFIED_CHECKS = 256;
 
@@ -59,6 +62,10 @@ export class RecordReader {
   readonly #verified = new Map<string, string>();
   /** Sorted rows read beyond the requested page, revalidated by the document version (`read-ahead.ts`). */
   readonly #readAhead = new ReadAhead();
+  /** Read-ahead is not possible on this server. */
+  #readAheadOff = false;
+  /** Read-ahead found the document changed: plain sorted pages until then. */
+  #readAheadPausedUntil = 0;
 
   constructor(
     private readonly client: GristClient,
@@ -90,7 +97,8 @@ export class RecordReader {
   ): Promise<SortedPage | undefined> {
     if (!this.caps.has('sql')) return undefined;
     const fetch = this.#readAhead.fetchLimit(query.limit);
-    if (fetch === undefined || !(await this.#hasVersion())) return this.#sqlPage({ table: tableId, ...query }, false);
+    const plain = fetch === undefined || this.#readAheadOff || Date.now() < this.#readAheadPausedUntil;
+    if (plain || !(await this.#hasVersion())) return this.#sqlPage({ table: tableId, ...query }, false);
     const walk = { table: tableId, filter: query.filter, sort: query.sort };
     let ahead = query.after ? this.#readAhead.find(walk, query.after, query.limit) : undefined;
     if (!ahead) {
@@ -106,6 +114,8 @@ export class RecordReader {
     const page = ahead.positions.length > 0 ? await this.#rowsAt(tableId, ahead.positions, ahead.version) : undefined;
     if (page) return page;
     this.#readAhead.forget(tableId);
+    // The document is being written to: positions would go stale again, so read plain pages for a while.
+    if (ahead.positions.length > 0) this.#readAheadPausedUntil = Date.now() + READ_AHEAD_PAUSE_MS;
     return this.#sqlPage({ table: tableId, ...query }, false);
   }
 
@@ -117,7 +127,12 @@ export class RecordReader {
     const columns = await this.columns.get(table);
     const { sql, args } = rowsByIdSql(table, positions.map((p) => p.id), VERSION_SQL, version);
     const rows = await this.#runSql(table, sql, args);
-    if (rows === undefined || rows.length !== positions.length) return undefined;
+    if (rows === undefined) {
+      // This server cannot run the statement (no json_each, say): plain pages from now on.
+      this.#readAheadOff = true;
+      return undefined;
+    }
+    if (rows.length !== positions.length) return undefined;
     const known = new Set(columns.map((c) => c.id));
     const byId = new Map<number, GristRecord>();
     try {
