@@ -4,7 +4,10 @@
  * Where the document allows `POST /sql` (see `capabilities.ts`), a page (`afterId`, or a sorted page after
  * a position) is one statement: filter, keyset position, Grist's order and limit in SQL
  * (`sql-pages.ts`), its rows decoded into the records shape from cached column types (`sql-cells.ts`),
- * exactly as `GET /records` would encode them. That is one request per page, O(page) on Grist's side.
+ * exactly as `GET /records` would encode them. That is one request per page (O(page) on Grist's side in id order).
+ * A sorted page has to scan the table (Grist indexes no sort column), so where Grist's action history
+ * gives the document a version, the positions of the next ten pages are read at once and each page's rows
+ * are then read by id, used only while the version is unchanged (`read-ahead.ts`).
  *
  * Where `/sql` is refused (an access rule hides something from the API key's user: Grist then refuses
  * `/sql` with 403), or where SQL cannot reproduce Grist's answer exactly (a sort flag, text outside
@@ -60,7 +63,7 @@ export class RecordReader {
   #versioned: boolean | undefined;
   /** Value checks (SQL) that passed, with the document version they passed at. */
   readonly #verified = new Map<string, string>();
-  /** Sorted rows read beyond the requested page, revalidated by the document version (`read-ahead.ts`). */
+  /** Positions of the next sorted pages, revalidated by the document version (`read-ahead.ts`). */
   readonly #readAhead = new ReadAhead();
   /** Read-ahead is not possible on this server. */
   #readAheadOff = false;
@@ -317,12 +320,6 @@ export class RecordReader {
       return false;
     }
     return this.#versioned;
-  }
-
-  /** The document's version now, or undefined when it cannot be read. */
-  async #currentVersion(table: string): Promise<string | undefined> {
-    const row = (await this.#runSql(table, `SELECT (${VERSION_SQL}) AS "v"`, []))?.[0];
-    return typeof row?.['v'] === 'string' ? row['v'] : undefined;
   }
 
   /** Finds which punctuation and case occur in text sort columns; false when one is not printable ASCII text. */
