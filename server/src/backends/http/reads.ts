@@ -4,7 +4,8 @@
  * Where the document allows `POST /sql` (see `capabilities.ts`), a page (`afterId`, or a sorted page after
  * a position) is one statement: filter, keyset position, Grist's order and limit in SQL
  * (`sql-pages.ts`), its rows decoded into the records shape from cached column types (`sql-cells.ts`),
- * exactly as `GET /records` would encode them. That is one request per page (O(page) on Grist's side in id order).
+ * exactly as `GET /records` would encode them. That is one request per page (O(page) on Grist's side in
+ * id order).
  * A sorted page has to scan the table (Grist indexes no sort column), so where Grist's action history
  * gives the document a version, the positions of the next ten pages are read at once and each page's rows
  * are then read by id, used only while the version is unchanged (`read-ahead.ts`).
