@@ -170,6 +170,10 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
 
   /** One page of a sorted read after a keyset position, from a cached sort order (sorted-pages.ts). */
   async getSortedPage(tableId: string, options: SortedPageOptions): Promise<{ records: GristRecord[]; more: boolean }> {
+    this.check();
+    await this.recalc?.catch(() => undefined);
+    // A missing order is built in steps that let other requests run (sorted-pages.ts), then the page is read.
+    await this.sortedOrders.prepare(this.store, tableId, options);
     return this.readOnly((s) => readSortedPage(s, s.resolve(tableId), options, this.sortedOrders));
   }
 

@@ -34,6 +34,8 @@ export const limits = {
   maxSqlQueuePerPrincipal: 8,
   /** Sort orders kept per embedded document for keyset pages of sorted reads (engine/sorted-pages.ts). */
   sortCacheEntries: 8,
+  /** Rows read per step when a kept sort order is built, between which other requests run (engine/sorted-pages.ts). */
+  sortSliceRows: 5_000,
   /** Rows of `get_records` without `limit` read per slice before yielding to the event loop (http/stream-records.ts). */
   readSliceRows: 2_000,
   /** Largest config file, bytes (config/yaml.ts). */
