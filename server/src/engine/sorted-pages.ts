@@ -58,10 +58,12 @@ export class SortedOrderCache {
   /**
    * Makes sure the order of a query is cached for the table's current version, building it in steps that
    * give the event loop back (see the file comment). After it, {@link ids} is a hit unless a write to the
-   * table came in between.
+   * table came in between. `settled` resolves when the table may be read (the document's gate: no write
+   * of it in progress); it is awaited before every read.
    */
-  async prepare(store: Store, tableId: string, options: SortedPageOptions): Promise<void> {
+  async prepare(store: Store, tableId: string, options: SortedPageOptions, settled: () => Promise<void> = async () => {}): Promise<void> {
     for (let attempt = 0; attempt < MAX_SLICED_ATTEMPTS; attempt++) {
+      await settled();
       const { key, version, builder } = store.read(() => {
         const table = store.resolve(tableId);
         const key = keyOf(table, options);
@@ -76,7 +78,7 @@ export class SortedOrderCache {
         await pending.done;
         continue;
       }
-      const done = this.#build(store, tableId, key, version, builder);
+      const done = this.#build(store, tableId, key, version, builder, settled);
       this.#building.set(key, { version, done });
       try {
         await done;
@@ -88,14 +90,16 @@ export class SortedOrderCache {
   }
 
   /** One sliced build; caches the order only if the table's version never changed while it ran. */
-  async #build(store: Store, tableId: string, key: string, version: string, builder: SortedIdsBuilder): Promise<void> {
+  async #build(store: Store, tableId: string, key: string, version: string, builder: SortedIdsBuilder, settled: () => Promise<void>): Promise<void> {
     for (;;) {
+      await settled();
       const more = store.read(() => (this.#versions.version(store, store.resolve(tableId)) === version ? builder.readSlice(store, this.sliceRows) : undefined));
       if (more === undefined) return;
       await nextTurn();
       if (!more) break;
     }
     const ids = await builder.sortedIds();
+    await settled();
     const still = store.read(() => this.#versions.version(store, store.resolve(tableId)) === version);
     if (still) this.#put(key, { version, ids });
   }

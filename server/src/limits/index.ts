@@ -16,6 +16,8 @@ export const limits = {
   maxMultipartParts: 100,
   /** Most records (or ids) one write call may carry (routers/util.ts, via context.ts `defaultLimits`). */
   maxRecordsPerWrite: 100_000,
+  /** Rows an embedded add writes per step; a larger add runs in steps of one transaction, other requests in between (engine/document.ts). */
+  writeStepRows: 2_000,
   /** Page size of `get_records` with a cursor but no `limit` (routers/records.ts, via `defaultLimits`). */
   defaultPageSize: 1000,
   /** Most calls in one tRPC batch (http/app.ts). */
