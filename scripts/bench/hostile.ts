@@ -59,8 +59,8 @@ function request(port: number, options: { method?: string; path: string; token?:
   });
 }
 
-/** Resident memory of `pid` and its direct children (the SQL processes), bytes. Linux /proc. */
-function treeRss(pid: number): number {
+/** Resident memory of `pid` and of its direct children (the SQL processes), bytes. Linux /proc. */
+function treeRss(pid: number): { main: number; children: number } {
   const rssOf = (p: number): number => {
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
@@ -69,18 +69,19 @@ function treeRss(pid: number): number {
       return 0;
     }
   };
-  let total = rssOf(pid);
+  const main = rssOf(pid);
+  let children = 0;
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) total += rssOf(Number(entry));
+      if (ppid === pid) children += rssOf(Number(entry));
     } catch {
       // gone meanwhile
     }
   }
-  return total;
+  return { main, children };
 }
 
 function percentile(values: number[], p: number): number {
@@ -185,6 +186,8 @@ function loopBlocks(child: ChildProcess): Promise<number[]> {
 interface PhaseResult {
   latencies: number[];
   peakRss: number;
+  /** The gateway's and the SQL children's shares at the peak. */
+  peakAt: { main: number; children: number };
   counts: Map<string, Map<number, number>>;
   blocks: number[];
 }
@@ -197,8 +200,13 @@ async function phase(port: number, gateway: ChildProcess, quiet: string, hostile
   const stop = () => Date.now() - started > ms;
   const counts = new Map<string, Map<number, number>>();
   let peakRss = 0;
+  let peakAt = { main: 0, children: 0 };
   const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, treeRss(pid));
+    const now = treeRss(pid);
+    if (now.main + now.children > peakRss) {
+      peakRss = now.main + now.children;
+      peakAt = now;
+    }
   }, 100);
   // The hostile clients run in a process of their own: their CPU work (building and sending bodies) must
   // not slow the quiet client's own event loop and pass for gateway latency.
@@ -222,7 +230,7 @@ async function phase(port: number, gateway: ChildProcess, quiet: string, hostile
   clearInterval(sampler);
   agent.destroy();
   if (quietResets) counts.set('(quiet reads retried after a reset)', new Map([[0, quietResets]]));
-  return { latencies, peakRss, counts, blocks: await loopBlocks(gateway) };
+  return { latencies, peakRss, peakAt, counts, blocks: await loopBlocks(gateway) };
 }
 
 /** Runs the hostile-mix benchmark and prints its figures. */
@@ -287,6 +295,7 @@ export async function benchHostile(): Promise<void> {
     console.log(`  gateway event loop, quiet: ${blockText(calm.blocks)}; hostile: ${blockText(storm.blocks)}`);
     const growth = storm.peakRss - calm.peakRss;
     console.log(`  process tree peak RSS: quiet ${mb(calm.peakRss)}, hostile ${mb(storm.peakRss)}, growth ${mb(growth)}  (target < 200 MB)  ${growth < 200 * 1024 * 1024 ? 'PASS' : 'MISS'}`);
+    console.log(`    at the peak: gateway ${mb(storm.peakAt.main)} (quiet ${mb(calm.peakAt.main)}), SQL child processes ${mb(storm.peakAt.children)} (quiet ${mb(calm.peakAt.children)})`);
     for (const [kind, statuses] of storm.counts) {
       console.log(`    ${kind.padEnd(36)} ${[...statuses].map(([s, n]) => `${s < 0 ? 'hung up' : s}: ${n}`).join(', ')}`);
     }

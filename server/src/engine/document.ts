@@ -14,6 +14,7 @@ import type {
 } from '../backend/types.js';
 import type { AddRecordsOptions, ApplyResult, EmbeddedDocumentApi, EngineOptions, PutColumnsOptions, TableInfoWithColumns } from './api.js';
 import { applyUserActions } from './apply.js';
+import { Checkpointer } from './checkpoint.js';
 import * as attachments from './attachments.js';
 import * as columns from './columns.js';
 import { FormulaEngine } from './formulas/engine.js';
@@ -39,6 +40,8 @@ function documentError(status: number, message: string): GristError {
 export class EmbeddedDocument implements EmbeddedDocumentApi {
   private readonly store: Store;
   private readonly sortedOrders = new SortedOrderCache();
+  /** WAL checkpoints in a worker thread instead of inside commits (checkpoint.ts). */
+  private readonly checkpoints: Checkpointer;
   private sqlRunner: SqlRunner | undefined;
   private closed = false;
   private readonly formulas: FormulaEngine;
@@ -54,6 +57,8 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
   private constructor(readonly path: string, readonly db: Database.Database, private readonly options: EngineOptions) {
     this.store = new Store(db);
     this.store.changes.clear();
+    this.checkpoints = new Checkpointer(db, path);
+    this.store.afterCommit = () => this.checkpoints.afterWrite();
     this.formulas = new FormulaEngine(this.store);
   }
 
@@ -382,6 +387,7 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
     this.sqlRunner = undefined;
     try {
       if (runner) { await runner.close(); }
+      await this.checkpoints.close();
     } finally {
       this.db.close();
     }

@@ -35,6 +35,8 @@ export class Store {
   writes = 0;
   /** What writes changed since the formula engine last looked (formulas/changes.ts). */
   readonly changes = new ChangeLog();
+  /** Called after each committed top-level write (the document's WAL checkpoints, checkpoint.ts). */
+  afterCommit: (() => void) | undefined;
 
   constructor(readonly db: Database.Database) {
     this.dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
@@ -146,14 +148,17 @@ export class Store {
    */
   write<T>(fn: () => T): T {
     this.writes++;
+    let out: T;
     try {
-      return this.db.transaction(() => {
+      out = this.db.transaction(() => {
         this.refresh();
         return fn();
       }).immediate();
     } catch (err) {
       throw this.failedWrite(err);
     }
+    if (!this.db.inTransaction) { this.afterCommit?.(); }
+    return out;
   }
 
   /**
@@ -175,6 +180,7 @@ export class Store {
         const step = run.next();
         if (step.done) {
           this.db.exec('COMMIT');
+          this.afterCommit?.();
           return step.value;
         }
         await pause();

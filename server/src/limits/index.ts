@@ -17,7 +17,7 @@ export const limits = {
   /** Most records (or ids) one write call may carry (routers/util.ts, via context.ts `defaultLimits`). */
   maxRecordsPerWrite: 100_000,
   /** Rows an embedded add writes per step; a larger add runs in steps of one transaction, other requests in between (engine/document.ts). */
-  writeStepRows: 2_000,
+  writeStepRows: 1_000,
   /** Page size of `get_records` with a cursor but no `limit` (routers/records.ts, via `defaultLimits`). */
   defaultPageSize: 1000,
   /** Most calls in one tRPC batch (http/app.ts). */
@@ -37,9 +37,9 @@ export const limits = {
   /** Sort orders kept per embedded document for keyset pages of sorted reads (engine/sorted-pages.ts). */
   sortCacheEntries: 8,
   /** Rows read per step when a kept sort order is built, between which other requests run (engine/sorted-pages.ts). */
-  sortSliceRows: 5_000,
+  sortSliceRows: 2_500,
   /** Rows of `get_records` without `limit` read per slice before yielding to the event loop (http/stream-records.ts). */
-  readSliceRows: 2_000,
+  readSliceRows: 1_000,
   /** Largest config file, bytes (config/yaml.ts). */
   maxConfigBytes: 1024 * 1024,
   /** Most nodes the config may expand to once its aliases are resolved (config/yaml.ts). */
