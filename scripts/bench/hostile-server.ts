@@ -11,6 +11,12 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../server/src/config/index.js';
 import { createGateway } from '../../server/src/gateway.js';
 
+// Run as the published package runs: its dist/ carries no source maps (tsdown `sourcemap: false`), so
+// stack traces are never mapped. tsx turns mapping on for the sources, and then every error's stack
+// (tRPC reads it for each refused call) parses a source map: milliseconds per 401 that the shipped
+// gateway never spends. HOSTILE_SOURCE_MAPS=1 keeps them, to see that cost.
+if (!process.env.HOSTILE_SOURCE_MAPS) process.setSourceMapsEnabled(false);
+
 const configPath = process.argv[2];
 if (!configPath) throw new Error('usage: hostile-server.ts <config>');
 const gateway = createGateway(loadConfig(configPath, {}));
