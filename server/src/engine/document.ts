@@ -25,7 +25,7 @@ import { checkDocumentFile, configureConnection, createMetadata } from './schema
 import { SqlRunner } from './sql.js';
 import { sqlReads } from './sql-scope.js';
 import { readSortedPage, SortedOrderCache } from './sorted-pages.js';
-import { nextTurn } from './sort-sliced.js';
+import { nextTurn } from '../util/turns.js';
 import { Store } from './store.js';
 import { limits } from '../limits/index.js';
 import { runSteps } from './records.js';

@@ -5,15 +5,13 @@
  * event loop for the whole sort, so other clients' small requests are answered in between.
  */
 
+import { nextTurn } from '../util/turns.js';
+
 /** Elements sorted by `Array.prototype.sort` at once before merging (a few ms of work). */
 const RUN = 2048;
 /** Elements merged between two looks at the clock. */
 const CHECK_EVERY = 4096;
 
-/** Resolves on the next turn of the event loop, after pending I/O callbacks. */
-export function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /**
  * Sorts `items` in place with `compare` (stable, like `Array.prototype.sort`) and returns it, awaiting

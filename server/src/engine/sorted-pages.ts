@@ -21,7 +21,7 @@ import { limits } from '../limits/index.js';
 import type { TableMeta } from './meta.js';
 import { recordsByIds, sortedIds, SortedIdsBuilder } from './read.js';
 import { makeRowComparator, parseSort, sortValues } from './sort.js';
-import { nextTurn } from './sort-sliced.js';
+import { nextTurn } from '../util/turns.js';
 import type { Store } from './store.js';
 import { TableWriteCounters } from './table-writes.js';
 
