@@ -348,7 +348,9 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
 
   /** `POST /attachments`. */
   async uploadAttachments(files: AttachmentUpload[]): Promise<number[]> {
-    return this.write((s) => attachments.uploadAttachments(s, files));
+    // Hashing megabytes takes tens of ms: done on the thread pool before the write, not inside it.
+    const sha1s = await Promise.all(files.map((f) => attachments.sha1HexOffThread(f.data)));
+    return this.write((s) => attachments.uploadAttachments(s, files, sha1s));
   }
 
   /** `GET /attachments`. */

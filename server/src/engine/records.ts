@@ -12,6 +12,9 @@ import { FORMULA_NOT_EVALUATED, type ColumnMeta, type TableMeta } from './meta.j
 import { quoteIdent } from './schema.js';
 import type { Store } from './store.js';
 
+/** Longest step of a stepped insert ({@link insertRowsInSteps}), ms. */
+const STEP_MS = 10;
+
 /** Largest number of `?` parameters put into one `IN (...)` list. */
 const IN_CHUNK = 500;
 
@@ -168,7 +171,7 @@ export function runSteps<T>(steps: Generator<void, T, void>): T {
 }
 
 /**
- * {@link insertRows} in steps of `stepRows` rows: the generator yields between steps, so that a caller
+ * {@link insertRows} in steps of at most `stepRows` rows or about 10 ms: the generator yields between steps, so that a caller
  * holding the transaction open (`Store.writeInSteps`) can let other work run. Same rows, same ids.
  */
 export function* insertRowsInSteps(store: Store, table: TableMeta, spec: InsertSpec, stepRows: number): Generator<void, number[], void> {
@@ -201,6 +204,8 @@ export function* insertRowsInSteps(store: Store, table: TableMeta, spec: InsertS
     return { col, constant: undefined, ctx, missing };
   });
   const params: unknown[] = new Array(cols.length + 1);
+  let stepStartRow = 0;
+  let stepStarted = performance.now();
   for (let i = 0; i < ids.length; i++) {
     params[0] = ids[i];
     for (let c = 0; c < plan.length; c++) {
@@ -218,7 +223,12 @@ export function* insertRowsInSteps(store: Store, table: TableMeta, spec: InsertS
     }
     if (hasManualSort) { nextMs++; }
     insert.run(...params);
-    if ((i + 1) % stepRows === 0 && i + 1 < ids.length) { yield; }
+    // A step ends after `stepRows` rows or STEP_MS, whichever comes first (a busy machine is slower).
+    if (stepRows !== Infinity && i + 1 < ids.length && ((i + 1 - stepStartRow) >= stepRows || ((i & 63) === 63 && performance.now() - stepStarted >= STEP_MS))) {
+      yield;
+      stepStartRow = i + 1;
+      stepStarted = performance.now();
+    }
   }
   store.changes.added(table.tableId, ids, spec.names);
   return ids;
