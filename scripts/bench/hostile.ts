@@ -13,8 +13,13 @@
  *   - add_records of 20,000 rows
  *   - a tRPC batch of 1,300 calls, a multipart body of 200,000 parts, a 24 MiB upload
  * The quiet client reads 10 rows of a small table every 40 ms with its own token.
+ *
+ * `HOSTILE_EACH=1` first runs each attack alone for `HOSTILE_EACH_MS` (default 6 s) and prints, per attack,
+ * the quiet read's p99 and the gateway's event-loop blocks: which attack costs the quiet reader what.
+ * `HOSTILE_ONLY=<name part>` runs only the matching attacks; `HOSTILE_PROF=<dir>` writes a CPU profile of
+ * the gateway process there.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -54,8 +59,8 @@ function request(port: number, options: { method?: string; path: string; token?:
   });
 }
 
-/** Resident memory of `pid` and its direct children (the SQL processes), bytes. Linux /proc. */
-function treeRss(pid: number): number {
+/** Resident memory of `pid` and of its direct children (the SQL processes), bytes. Linux /proc. */
+function treeRss(pid: number): { main: number; children: number } {
   const rssOf = (p: number): number => {
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
@@ -64,18 +69,19 @@ function treeRss(pid: number): number {
       return 0;
     }
   };
-  let total = rssOf(pid);
+  const main = rssOf(pid);
+  let children = 0;
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) total += rssOf(Number(entry));
+      if (ppid === pid) children += rssOf(Number(entry));
     } catch {
       // gone meanwhile
     }
   }
-  return total;
+  return { main, children };
 }
 
 function percentile(values: number[], p: number): number {
@@ -84,13 +90,12 @@ function percentile(values: number[], p: number): number {
 }
 
 /** The hostile clients: each loops until `stop()` says so; statuses are counted per kind. */
-function startHostile(port: number, session: string, stop: () => boolean, counts: Map<string, Map<number, number>>): Promise<void>[] {
+function startHostile(port: number, session: string, stop: () => boolean, counts: Map<string, Map<number, number>>, only: string | undefined): Promise<void>[] {
   const count = (kind: string, status: number): void => {
     const m = counts.get(kind) ?? new Map<number, number>();
     m.set(status, (m.get(status) ?? 0) + 1);
     counts.set(kind, m);
   };
-  const only = process.env.HOSTILE_ONLY;
   const loop = async (kind: string, once: () => Promise<number | number[]>): Promise<void> => {
     while (!stop() && (!only || kind.includes(only))) {
       const status = await once();
@@ -142,9 +147,9 @@ function startHostile(port: number, session: string, stop: () => boolean, counts
 }
 
 /** Runs the hostile clients in a child process for `ms`, collecting their status counts. */
-async function runHostileProcess(port: number, session: string, ms: number, counts: Map<string, Map<number, number>>): Promise<void> {
+async function runHostileProcess(port: number, session: string, ms: number, counts: Map<string, Map<number, number>>, only: string | undefined): Promise<void> {
   const self = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, ['--import', 'tsx', self, '--clients', String(port), session, String(ms)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', self, '--clients', String(port), session, String(ms), only ?? ''], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   await new Promise((r) => child.once('exit', r));
@@ -152,18 +157,60 @@ async function runHostileProcess(port: number, session: string, ms: number, coun
   for (const [kind, statuses] of Object.entries(parsed)) counts.set(kind, new Map(Object.entries(statuses).map(([s, n]) => [Number(s), n])));
 }
 
-/** Runs one phase: the quiet reader (and the hostile clients when asked) for PHASE_MS. */
-async function phase(port: number, pid: number, quiet: string, hostile: string | undefined): Promise<{ latencies: number[]; peakRss: number; counts: Map<string, Map<number, number>> }> {
+/** The attacks by name (the names `HOSTILE_ONLY` and `HOSTILE_EACH` select by). */
+const ATTACKS = [
+  'trpc 32 MiB without token',
+  'sql 100 MB printf, never read',
+  'sql 20 endless CTEs, half hang up',
+  'get_records without limit',
+  'sorted pages -Score, limit 10',
+  'add_records 20,000 rows',
+  'trpc batch of 1,300',
+  'multipart 200,000 parts',
+  'upload 24 MiB',
+] as const;
+
+/** The gateway's event-loop blocks (ms, > 20 ms) since the last ask (hostile-server.ts). */
+function loopBlocks(child: ChildProcess): Promise<number[]> {
+  return new Promise((resolve) => {
+    const onMessage = (msg: unknown): void => {
+      if ((msg as { type?: string }).type !== 'loop') return;
+      child.off('message', onMessage);
+      resolve((msg as { blocks: number[] }).blocks);
+    };
+    child.on('message', onMessage);
+    child.send({ type: 'loop' });
+  });
+}
+
+interface PhaseResult {
+  latencies: number[];
+  peakRss: number;
+  /** The gateway's and the SQL children's shares at the peak. */
+  peakAt: { main: number; children: number };
+  counts: Map<string, Map<number, number>>;
+  blocks: number[];
+}
+
+/** Runs one phase: the quiet reader (and the hostile clients, or those named `only`, when asked) for `ms`. */
+async function phase(port: number, gateway: ChildProcess, quiet: string, hostile: string | undefined, only?: string, ms: number = PHASE_MS): Promise<PhaseResult> {
+  const pid = gateway.pid!;
+  await loopBlocks(gateway);
   const started = Date.now();
-  const stop = () => Date.now() - started > PHASE_MS;
+  const stop = () => Date.now() - started > ms;
   const counts = new Map<string, Map<number, number>>();
   let peakRss = 0;
+  let peakAt = { main: 0, children: 0 };
   const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, treeRss(pid));
+    const now = treeRss(pid);
+    if (now.main + now.children > peakRss) {
+      peakRss = now.main + now.children;
+      peakAt = now;
+    }
   }, 100);
   // The hostile clients run in a process of their own: their CPU work (building and sending bodies) must
   // not slow the quiet client's own event loop and pass for gateway latency.
-  const attackers = hostile ? [runHostileProcess(port, hostile, PHASE_MS, counts)] : [];
+  const attackers = hostile ? [runHostileProcess(port, hostile, ms, counts, only ?? process.env.HOSTILE_ONLY)] : [];
   const agent = new http.Agent({ keepAlive: true });
   const latencies: number[] = [];
   let quietResets = 0;
@@ -183,7 +230,7 @@ async function phase(port: number, pid: number, quiet: string, hostile: string |
   clearInterval(sampler);
   agent.destroy();
   if (quietResets) counts.set('(quiet reads retried after a reset)', new Map([[0, quietResets]]));
-  return { latencies, peakRss, counts };
+  return { latencies, peakRss, peakAt, counts, blocks: await loopBlocks(gateway) };
 }
 
 /** Runs the hostile-mix benchmark and prints its figures. */
@@ -197,7 +244,9 @@ export async function benchHostile(): Promise<void> {
       `  - token: ${QUIET}\n    name: quiet\n    scope:\n      - document: bench\n        permissions: [read]\n`,
   );
   const server = fileURLToPath(new URL('./hostile-server.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', server, config], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'silent' } });
+  // HOSTILE_PROF=<dir>: a CPU profile of the gateway process (what its event loop spent the phases on).
+  const prof = process.env.HOSTILE_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HOSTILE_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', server, config], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { ...process.env, LOG_LEVEL: 'silent' } });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       let text = '';
@@ -226,15 +275,27 @@ export async function benchHostile(): Promise<void> {
     }
     await call({ method: 'add_records', table: 'Small', records: Array.from({ length: 100 }, (_, i) => ({ Name: `s${i}`, N: i, Score: i })) });
 
-    const calm = await phase(port, child.pid!, quiet, undefined);
-    const storm = await phase(port, child.pid!, quiet, hostile);
     const mb = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MB`;
     const ms = (v: number) => `${v.toFixed(1)} ms`;
+    const blockText = (blocks: number[]) =>
+      `loop blocks > 50 ms: ${blocks.filter((b) => b > 50).length}, > 100 ms: ${blocks.filter((b) => b > 100).length}, max ${ms(Math.max(0, ...blocks))}`;
+    const calm = await phase(port, child, quiet, undefined);
+    if (process.env.HOSTILE_EACH) {
+      const eachMs = Number(process.env.HOSTILE_EACH_MS ?? 6000);
+      console.log(`each attack alone (${eachMs / 1000} s each): the quiet read's p99 and the gateway's event-loop blocks`);
+      for (const attack of ATTACKS) {
+        const alone = await phase(port, child, quiet, hostile, attack, eachMs);
+        console.log(`  ${attack.padEnd(36)} p99 ${ms(percentile(alone.latencies, 99)).padStart(9)}, max ${ms(Math.max(...alone.latencies)).padStart(9)}; ${blockText(alone.blocks)}; RSS +${mb(alone.peakRss - calm.peakRss)}`);
+      }
+    }
+    const storm = await phase(port, child, quiet, hostile);
     console.log(`hostile mix (gateway in its own process; Big table ${BIG_ROWS.toLocaleString('en-US')} rows; ${PHASE_MS / 1000} s per phase)`);
     console.log(`  small read, quiet:   p50 ${ms(percentile(calm.latencies, 50))}, p99 ${ms(percentile(calm.latencies, 99))}, max ${ms(Math.max(...calm.latencies))} (${calm.latencies.length} reads)`);
     console.log(`  small read, hostile: p50 ${ms(percentile(storm.latencies, 50))}, p99 ${ms(percentile(storm.latencies, 99))}, max ${ms(Math.max(...storm.latencies))} (${storm.latencies.length} reads)  (target p99 < 250 ms)  ${percentile(storm.latencies, 99) < 250 ? 'PASS' : 'MISS'}`);
+    console.log(`  gateway event loop, quiet: ${blockText(calm.blocks)}; hostile: ${blockText(storm.blocks)}`);
     const growth = storm.peakRss - calm.peakRss;
     console.log(`  process tree peak RSS: quiet ${mb(calm.peakRss)}, hostile ${mb(storm.peakRss)}, growth ${mb(growth)}  (target < 200 MB)  ${growth < 200 * 1024 * 1024 ? 'PASS' : 'MISS'}`);
+    console.log(`    at the peak: gateway ${mb(storm.peakAt.main)} (quiet ${mb(calm.peakAt.main)}), SQL child processes ${mb(storm.peakAt.children)} (quiet ${mb(calm.peakAt.children)})`);
     for (const [kind, statuses] of storm.counts) {
       console.log(`    ${kind.padEnd(36)} ${[...statuses].map(([s, n]) => `${s < 0 ? 'hung up' : s}: ${n}`).join(', ')}`);
     }
@@ -248,10 +309,10 @@ export async function benchHostile(): Promise<void> {
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   if (process.argv[2] === '--clients') {
     // The hostile clients' process (see runHostileProcess).
-    const [port, session, ms] = [Number(process.argv[3]), process.argv[4] as string, Number(process.argv[5])];
+    const [port, session, ms, only] = [Number(process.argv[3]), process.argv[4] as string, Number(process.argv[5]), process.argv[6] || undefined];
     const started = Date.now();
     const counts = new Map<string, Map<number, number>>();
-    await Promise.all(startHostile(port, session, () => Date.now() - started > ms, counts));
+    await Promise.all(startHostile(port, session, () => Date.now() - started > ms, counts, only));
     console.log(JSON.stringify(Object.fromEntries([...counts].map(([k, m]) => [k, Object.fromEntries(m)]))));
     process.exit(0);
   } else {

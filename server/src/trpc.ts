@@ -10,7 +10,7 @@
  */
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
-import { requiredPermissions, withFastInput, type MethodDefinition, type MethodPermission, type Permission } from '@grist-gateway/shared';
+import { requiredPermissions, withFastInput, withFastOutput, type MethodDefinition, type MethodPermission, type Permission } from '@grist-gateway/shared';
 import { buildScopeView, checkScopedCall, filterScopedOutput } from './auth/scope-guard.js';
 import { agentGrant, type Context, type Grant } from './context.js';
 import { GatewayError, toGatewayError, toTrpcError } from './errors.js';
@@ -195,7 +195,7 @@ export function dataMethod<D extends MethodDefinition>(def: D) {
       const valid = !mayList ? [] : table !== undefined && view.hasTable(table) ? view.columns(table) : view.tables();
       throw toTrpcError(new GatewayError('NOT_FOUND', error.message, { ...error.details, valid }, error.cause));
     })
-    .output(def.output as D['output']);
+    .output(withFastOutput(def.name, def.output as D['output']));
 }
 
 /** The procedure builder of one agent-level method. */

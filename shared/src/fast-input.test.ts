@@ -3,7 +3,7 @@
  * returns an equal value; inputs it declines still get zod's own result or error.
  */
 import { describe, expect, it } from 'vitest';
-import { fastInputChecks, withFastInput } from './fast-input.js';
+import { fastInputChecks, fastOutputChecks, withFastInput, withFastOutput } from './fast-input.js';
 import { methods } from './registry.js';
 
 const cells: unknown[] = ['', 'x', 0, -1.5, 1e300, true, false, null, ['L'], ['L', 1, 'a'], ['d', 1], [], [1], {}, { a: 1 }, Number.NaN, Number.POSITIVE_INFINITY, undefined];
@@ -53,5 +53,47 @@ describe('fast input path', () => {
   it('takes the fast path for a typical 10,000-row x 10-column add', () => {
     const input = { table: 'T', records: Array.from({ length: 10_000 }, (_, i) => Object.fromEntries(Array.from({ length: 10 }, (_, c) => [`C${c}`, c % 2 ? i : `v${i}`]))) };
     expect(fastInputChecks['add_records']?.(input)).toBe(true);
+  });
+});
+
+/** get_records outputs: typical answers, and every way a record can differ from what zod returns as is. */
+function outputs(): unknown[] {
+  const out: unknown[] = [null, [], {}, { records: [] }, { next_cursor: null }, { records: [], next_cursor: null }, { records: [], next_cursor: 'c' },
+    { next_cursor: null, records: [] }, { records: [], next_cursor: 1 }, { records: [], next_cursor: null, extra: 1 }];
+  for (const c of cells) out.push({ records: [{ id: 1, A: c }], next_cursor: null });
+  for (const id of [0, -1, 1.5, 2 ** 53, '1', 7]) out.push({ records: [{ id, A: 1 }], next_cursor: null });
+  out.push(
+    { records: [{ A: 1, id: 2 }], next_cursor: null },
+    { records: [{ id: 1, A: null, _errors: { A: 'boom' } }], next_cursor: null },
+    { records: [{ id: 1, _errors: { A: 'boom' }, A: null }], next_cursor: null },
+    { records: [JSON.parse('{"id": 1, "__proto__": 1}') as unknown], next_cursor: null },
+    { records: [Object.assign(Object.create({ inherited: 1 }) as object, { id: 1 })], next_cursor: null },
+    { records: [{ id: 1, A: 'x', B: ['L', 1] }, { id: 2, A: 'y', B: null }], next_cursor: 'next' },
+  );
+  return out;
+}
+
+describe('fast output path', () => {
+  const schema = methods.get_records.output;
+  const fast = withFastOutput('get_records', schema);
+  it('get_records: accepts only what zod returns unchanged (same JSON, keys in the same order), else gives zod\'s result', () => {
+    let fastHits = 0;
+    for (const output of outputs()) {
+      const label = JSON.stringify(output) ?? String(output);
+      const reference = schema.safeParse(output);
+      if (fastOutputChecks['get_records']?.(output)) {
+        fastHits += 1;
+        expect(reference.success, label).toBe(true);
+        expect(JSON.stringify(reference.data), label).toBe(JSON.stringify(output));
+      }
+      if (reference.success) expect(JSON.stringify(fast.parse(output)), label).toBe(JSON.stringify(reference.data));
+      else expect(() => fast.parse(output), label).toThrow();
+    }
+    expect(fastHits).toBeGreaterThan(5);
+  });
+
+  it('takes the fast path for a 2,000-record page', () => {
+    const page = { records: Array.from({ length: 2000 }, (_, i) => ({ id: i + 1, Name: `n${i}`, N: i, Score: i / 3, Tags: ['L', 'a'] })), next_cursor: 'c' };
+    expect(fastOutputChecks['get_records']?.(page)).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * A compiled fast path for validating the inputs of the bulk record methods (`add_records`,
- * `update_records`, `add_or_update_records`), whose cost grows with the number of cells.
+ * `update_records`, `add_or_update_records`), whose cost grows with the number of cells, and the output of
+ * `get_records` (thousands of records per answer, e.g. every slice of a streamed whole-table read).
  *
  * zod validates 10,000 rows x 10 cells in tens of milliseconds; these hand-written checks do the same
  * test in a few. They accept exactly a subset of what the registry's zod schema accepts, and only inputs
@@ -96,5 +97,42 @@ export function withFastInput<S extends z.ZodType>(name: string, schema: S): S {
   return Object.create(schema, {
     parse: { value: (input: unknown, params?: unknown) => (check(input) ? input : schema.parse(input, params as never)) },
     parseAsync: { value: async (input: unknown, params?: unknown) => (check(input) ? input : schema.parseAsync(input, params as never)) },
+  }) as S;
+}
+
+/**
+ * A `get_records` record as the router builds it (`{id, ...fields}`) that zod's `flatRecord` returns
+ * unchanged, keys in the same order: `id` first, no `_errors` (zod would move it before the fields), no
+ * `__proto__` key, every other value a cell.
+ */
+function isPlainFlatRecord(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  let first = true;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) return false;
+    if (first) {
+      if (key !== 'id' || !rowId(value[key])) return false;
+      first = false;
+    } else if (key === '_errors' || key === '__proto__' || !isCell(value[key])) return false;
+  }
+  return !first;
+}
+
+/** Fast checks of outputs by method name (same contract as the input checks: only what zod returns as is). */
+export const fastOutputChecks: Readonly<Record<string, (output: unknown) => boolean>> = {
+  get_records: (output) =>
+    hasShape(output, {
+      records: { check: everyItem(isPlainFlatRecord) },
+      next_cursor: { check: (v) => v === null || typeof v === 'string' },
+    }) && Object.keys(output as object)[0] === 'records',
+};
+
+/** The method's output schema with the fast path in front (see {@link withFastInput}). */
+export function withFastOutput<S extends z.ZodType>(name: string, schema: S): S {
+  const check = fastOutputChecks[name];
+  if (!check) return schema;
+  return Object.create(schema, {
+    parse: { value: (output: unknown, params?: unknown) => (check(output) ? output : schema.parse(output, params as never)) },
+    parseAsync: { value: async (output: unknown, params?: unknown) => (check(output) ? output : schema.parseAsync(output, params as never)) },
   }) as S;
 }

@@ -76,6 +76,21 @@ describe('attachments', () => {
     await expect(doc.downloadAttachment(1)).rejects.toThrow('Attachment not found: 1');
   });
 
+  test('the same bytes uploaded twice: two attachments, one stored file named by their SHA-1', async () => {
+    const before = (doc.db.prepare('SELECT count(*) AS n FROM _gristsys_Files').get() as { n: number }).n;
+    const bytes = enc('same content, twice');
+    const [first] = await doc.uploadAttachments([{ fileName: 'one.txt', data: bytes }]);
+    const [second] = await doc.uploadAttachments([{ fileName: 'two.txt', data: bytes }]);
+    expect(second).toBe((first as number) + 1);
+    expect((doc.db.prepare('SELECT count(*) AS n FROM _gristsys_Files').get() as { n: number }).n).toBe(before + 1);
+    const ident = createHash('sha1').update(bytes).digest('hex') + '.txt';
+    expect(doc.db.prepare('SELECT count(*) AS n FROM _gristsys_Files WHERE ident = ?').get(ident)).toEqual({ n: 1 });
+    for (const id of [first, second]) {
+      const file = await doc.downloadAttachment(id as number);
+      expect(Buffer.from(await new Response(file.body).arrayBuffer()).toString()).toBe('same content, twice');
+    }
+  });
+
   test('helpers: extension and PNG size', () => {
     expect([fileExtOf('a.txt'), fileExtOf('notes'), fileExtOf('.hidden'), fileExtOf('x.tar.gz')]).toEqual(['.txt', '.bin', '.bin', '.gz']);
     expect(imageSize(PNG)).toEqual({ width: 1, height: 1 });

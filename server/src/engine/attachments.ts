@@ -45,20 +45,33 @@ export function imageSize(data: Uint8Array): { width: number; height: number } {
 }
 
 /** Stores the files; returns their new ids in order. */
-export function uploadAttachments(store: Store, files: readonly AttachmentUpload[]): number[] {
+export function uploadAttachments(store: Store, files: readonly AttachmentUpload[], sha1s?: readonly string[]): number[] {
   const putFile = store.db.prepare('INSERT INTO "_gristsys_Files" (ident, data) VALUES (?, ?) ON CONFLICT(ident) DO NOTHING');
+  const hasFile = store.db.prepare('SELECT 1 FROM "_gristsys_Files" WHERE ident = ?').pluck();
   const insert = store.db.prepare(`INSERT INTO "_grist_Attachments" (fileIdent, fileName, fileType, fileSize, fileExt,
       imageHeight, imageWidth, timeDeleted, timeUploaded) VALUES (?, ?, '', ?, ?, ?, ?, NULL, ?)`);
   const ids: number[] = [];
-  for (const f of files) {
+  files.forEach((f, i) => {
     const ext = fileExtOf(f.fileName);
-    const ident = createHash('sha1').update(f.data).digest('hex') + ext;
-    putFile.run(ident, Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength));
+    const ident = (sha1s?.[i] ?? sha1Hex(f.data)) + ext;
+    // Content already stored (same bytes): no need to hand SQLite the whole blob again.
+    if (hasFile.get(ident) === undefined) putFile.run(ident, Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength));
     const { width, height } = imageSize(f.data);
     const info = insert.run(ident, f.fileName, f.data.byteLength, ext, height, width, Date.now());
     ids.push(Number(info.lastInsertRowid));
-  }
+  });
   return ids;
+}
+
+/** The SHA-1 of a file's bytes, hex: its identity in `_gristsys_Files` (with the extension). */
+export function sha1Hex(data: Uint8Array): string {
+  return createHash('sha1').update(data).digest('hex');
+}
+
+/** The same, computed off the event loop (WebCrypto runs digests on the thread pool). */
+export async function sha1HexOffThread(data: Uint8Array): Promise<string> {
+  if (!(data.buffer instanceof ArrayBuffer)) return sha1Hex(data);
+  return Buffer.from(await crypto.subtle.digest('SHA-1', data as Uint8Array<ArrayBuffer>)).toString('hex');
 }
 
 /** The public metadata of an attachment row. */

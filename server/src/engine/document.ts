@@ -14,6 +14,7 @@ import type {
 } from '../backend/types.js';
 import type { AddRecordsOptions, ApplyResult, EmbeddedDocumentApi, EngineOptions, PutColumnsOptions, TableInfoWithColumns } from './api.js';
 import { applyUserActions } from './apply.js';
+import { Checkpointer } from './checkpoint.js';
 import * as attachments from './attachments.js';
 import * as columns from './columns.js';
 import { FormulaEngine } from './formulas/engine.js';
@@ -24,7 +25,10 @@ import { checkDocumentFile, configureConnection, createMetadata } from './schema
 import { SqlRunner } from './sql.js';
 import { sqlReads } from './sql-scope.js';
 import { readSortedPage, SortedOrderCache } from './sorted-pages.js';
+import { nextTurn } from '../util/turns.js';
 import { Store } from './store.js';
+import { limits } from '../limits/index.js';
+import { runSteps } from './records.js';
 import * as tables from './tables.js';
 import { upsertRecords } from './upsert.js';
 
@@ -36,15 +40,25 @@ function documentError(status: number, message: string): GristError {
 export class EmbeddedDocument implements EmbeddedDocumentApi {
   private readonly store: Store;
   private readonly sortedOrders = new SortedOrderCache();
+  /** WAL checkpoints in a worker thread instead of inside commits (checkpoint.ts). */
+  private readonly checkpoints: Checkpointer;
   private sqlRunner: SqlRunner | undefined;
   private closed = false;
   private readonly formulas: FormulaEngine;
   /** The recalculation after the last write, while it runs: reads and writes wait for it. */
   private recalc: Promise<void> | undefined;
+  /**
+   * A large write running in steps (`Store.writeInSteps`), until it and its recalculation are done: other
+   * writes wait for it, and so do reads of its table or of the whole document (they would see it
+   * uncommitted); reads of other tables go on.
+   */
+  private stepped: { tableId: string; done: Promise<unknown> } | undefined;
 
   private constructor(readonly path: string, readonly db: Database.Database, private readonly options: EngineOptions) {
     this.store = new Store(db);
     this.store.changes.clear();
+    this.checkpoints = new Checkpointer(db, path);
+    this.store.afterCommit = () => this.checkpoints.afterWrite();
     this.formulas = new FormulaEngine(this.store);
   }
 
@@ -103,6 +117,7 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
   private write<T>(fn: (store: Store) => T): Promise<T> {
     this.check();
     if (this.recalc) { return this.recalc.catch(() => undefined).then(() => this.write(fn)); }
+    if (this.stepped) { return this.stepped.done.catch(() => undefined).then(() => this.write(fn)); }
     let out: T;
     try {
       out = this.store.write(() => fn(this.store));
@@ -111,6 +126,58 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
       return Promise.reject(err);
     }
     return this.recalculate().then(() => out);
+  }
+
+  /**
+   * Runs a large write to one table in steps that give the event loop back (records.ts generators, one
+   * transaction: all or nothing), then recalculates; see {@link stepped} for who waits meanwhile.
+   */
+  private writeInSteps<T>(tableId: string, steps: (store: Store) => Generator<void, T, void>): Promise<T> {
+    this.check();
+    if (this.recalc) { return this.recalc.catch(() => undefined).then(() => this.writeInSteps(tableId, steps)); }
+    if (this.stepped) { return this.stepped.done.catch(() => undefined).then(() => this.writeInSteps(tableId, steps)); }
+    let table: string;
+    try {
+      table = this.store.read(() => this.store.resolve(tableId).tableId);
+    } catch {
+      // An unknown table: the one-step write gives the error.
+      return this.write((s) => runSteps(steps(s)));
+    }
+    const done = this.store.writeInSteps(() => steps(this.store), nextTurn).then(
+      (out) => {
+        this.stepped = undefined;
+        return this.recalculate().then(() => out);
+      },
+      (err: unknown) => {
+        this.stepped = undefined;
+        this.store.changes.clear();
+        throw err;
+      },
+    );
+    this.stepped = { tableId: table, done };
+    return done;
+  }
+
+  /** Whether a read of `tableId` (undefined: of the whole document) must wait for the stepped write. */
+  private waitsForStepped(tableId: string | undefined): boolean {
+    if (!this.stepped) { return false; }
+    if (tableId === undefined) { return true; }
+    try {
+      return this.store.resolve(tableId).tableId === this.stepped.tableId;
+    } catch {
+      return true;
+    }
+  }
+
+  /** Resolves once no recalculation runs and no stepped write holds `tableId` (undefined: any table). */
+  private async settled(tableId: string | undefined): Promise<void> {
+    this.check();
+    for (;;) {
+      if (this.recalc) { await this.recalc.catch(() => undefined); }
+      else if (this.stepped && this.waitsForStepped(tableId)) { await this.stepped.done.catch(() => undefined); }
+      else { return; }
+      this.check();
+    }
   }
 
   /** Hands the changes of the last write to the formula engine; resolves once formula values are stored. */
@@ -134,9 +201,9 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
    * Runs a read after any recalculation in progress (so formula values are current), on a fresh structure
    * (another process may have changed it).
    */
-  private readOnly<T>(fn: (store: Store) => T): Promise<T> {
+  private readOnly<T>(fn: (store: Store) => T, tableId?: string): Promise<T> {
     this.check();
-    if (this.recalc) { return this.recalc.catch(() => undefined).then(() => this.readOnly(fn)); }
+    if (this.recalc || this.waitsForStepped(tableId)) { return this.settled(tableId).then(() => this.readOnly(fn, tableId)); }
     return Promise.resolve(this.store.read(() => fn(this.store)));
   }
 
@@ -160,17 +227,19 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
 
   /** `GET /columns`. */
   async listColumns(tableId: string, options: { hidden?: boolean } = {}): Promise<ColumnInfo[]> {
-    return this.readOnly((s) => columns.listColumns(s, tableId, options.hidden));
+    return this.readOnly((s) => columns.listColumns(s, tableId, options.hidden), tableId);
   }
 
   /** `GET /records`. */
   async getRecords(tableId: string, options: GetRecordsOptions = {}): Promise<GristRecord[]> {
-    return this.readOnly((s) => read.getRecords(s, s.resolve(tableId), options));
+    return this.readOnly((s) => read.getRecords(s, s.resolve(tableId), options), tableId);
   }
 
   /** One page of a sorted read after a keyset position, from a cached sort order (sorted-pages.ts). */
   async getSortedPage(tableId: string, options: SortedPageOptions): Promise<{ records: GristRecord[]; more: boolean }> {
-    return this.readOnly((s) => readSortedPage(s, s.resolve(tableId), options, this.sortedOrders));
+    // A missing order is built in steps that let other requests run (sorted-pages.ts), then the page is read.
+    await this.sortedOrders.prepare(this.store, tableId, options, () => this.settled(tableId));
+    return this.readOnly((s) => readSortedPage(s, s.resolve(tableId), options, this.sortedOrders), tableId);
   }
 
   /** Records with error cells inline (`GET /data`). */
@@ -181,16 +250,20 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
       const out = read.outputColumns(table, options.hidden);
       const idx = read.indexesOf(table, out);
       return rows.map((r) => read.toRawRecord(r, out, idx));
-    });
+    }, tableId);
   }
 
   /** Streams records in batches of about 1000. */
   async *iterateRecords(tableId: string, options: GetRecordsOptions = {}): AsyncIterable<GristRecord[]> {
-    this.check();
-    await this.recalc?.catch(() => undefined);
+    await this.settled(tableId);
     const table = this.store.read(() => this.store.resolve(tableId));
-    for (const batch of read.iterateRows(this.store, table, options)) {
-      yield batch;
+    const batches = read.iterateRows(this.store, table, options);
+    for (;;) {
+      // Each batch is its own read: not while a stepped write holds the table.
+      await this.settled(tableId);
+      const next = batches.next();
+      if (next.done) { return; }
+      yield next.value;
       this.check();
     }
   }
@@ -211,6 +284,10 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
 
   /** `POST /records` (and `POST /data` with `missingAsDefault`). */
   async addRecords(tableId: string, recs: { fields?: Fields }[], options: AddRecordsOptions = {}): Promise<number[]> {
+    // A large add is written in steps (one transaction) so that other requests are served meanwhile.
+    if (recs.length > limits.writeStepRows) {
+      return this.writeInSteps(tableId, (s) => records.addRecordsInSteps(s, tableId, recs, options, limits.writeStepRows));
+    }
     return this.write((s) => records.addRecords(s, tableId, recs, options));
   }
 
@@ -271,7 +348,9 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
 
   /** `POST /attachments`. */
   async uploadAttachments(files: AttachmentUpload[]): Promise<number[]> {
-    return this.write((s) => attachments.uploadAttachments(s, files));
+    // Hashing megabytes takes tens of ms: done on the thread pool before the write, not inside it.
+    const sha1s = await Promise.all(files.map((f) => attachments.sha1HexOffThread(f.data)));
+    return this.write((s) => attachments.uploadAttachments(s, files, sha1s));
   }
 
   /** `GET /attachments`. */
@@ -303,12 +382,14 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
   async close(): Promise<void> {
     if (this.closed) { return; }
     this.closed = true;
+    await this.stepped?.done.catch(() => undefined);
     await this.recalc?.catch(() => undefined);
     await this.formulas.drop();
     const runner = this.sqlRunner;
     this.sqlRunner = undefined;
     try {
       if (runner) { await runner.close(); }
+      await this.checkpoints.close();
     } finally {
       this.db.close();
     }

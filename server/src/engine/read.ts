@@ -14,7 +14,8 @@ import type { ColumnMeta, TableMeta } from './meta.js';
 import { quoteIdent } from './schema.js';
 import { filterToSql } from './filter-sql.js';
 import { parseSort } from './sort.js';
-import { sortOrder, type IndexedKey } from './sort-index.js';
+import { orderComparator, sortOrder, type IndexedKey } from './sort-index.js';
+import { sortSliced } from './sort-sliced.js';
 import type { Store } from './store.js';
 
 /**
@@ -303,6 +304,11 @@ export function getRecords(store: Store, table: TableMeta, options: GetRecordsOp
  * and decoded (a fraction of a full read), and no record is built.
  */
 export function sortedIds(store: Store, table: TableMeta, options: GetRecordsOptions): number[] {
+  return readWith(store, table, sortInputColumns(table, options), options, (id) => id);
+}
+
+/** The columns a sorted (and filtered) read of ids needs: the sort and filter columns and manualSort. */
+function sortInputColumns(table: TableMeta, options: GetRecordsOptions): ColumnMeta[] {
   const sortKeys = parseSort(options.sort ?? '');
   const needed = new Set<string>(Object.keys(options.filter ?? {}));
   for (const k of sortKeys) {
@@ -310,8 +316,61 @@ export function sortedIds(store: Store, table: TableMeta, options: GetRecordsOpt
     else { const c = table.columns.find((x) => x.colRef === k.col); if (c) { needed.add(c.colId); } }
   }
   needed.add('manualSort');
-  const keyCols = table.columns.filter((c) => needed.has(c.colId));
-  return readWith(store, table, keyCols, options, (id) => id);
+  return table.columns.filter((c) => needed.has(c.colId));
+}
+
+/**
+ * {@link sortedIds} in steps, for a caller that gives the event loop back between them (sorted-pages.ts):
+ * the sort and filter columns are read in id-keyset slices ({@link SortedIdsBuilder.readSlice}, each in the
+ * caller's read transaction), then sorted with pauses ({@link sortSliced}). The result is exactly
+ * `sortedIds` of the rows read; the slices being separate reads, the caller makes sure the table did not
+ * change between the first and the last.
+ */
+export class SortedIdsBuilder {
+  private readonly cols: ColumnMeta[];
+  private readonly filters: CompiledFilter[];
+  private readonly keys: IndexedKey[];
+  private readonly msIndex: ColIndex;
+  private readonly ids: number[] = [];
+  private readonly columns = new Map<ColIndex, (CellValue | CellError)[]>();
+  private lastId = Number.MIN_SAFE_INTEGER;
+  private done = false;
+
+  /** Throws the errors `sortedIds` throws (unknown sort or filter columns). */
+  constructor(private readonly table: TableMeta, private readonly options: GetRecordsOptions) {
+    this.cols = sortInputColumns(table, options);
+    this.filters = compileFilter(table, this.cols, options.filter);
+    this.keys = compileSort(table, this.cols, options.sort) ?? [];
+    this.msIndex = this.cols.findIndex((c) => c.colId === 'manualSort') + 1;
+    for (const i of sortColumns(this.cols, this.keys)) { this.columns.set(i, []); }
+  }
+
+  /** Reads up to `max` more rows (run it in a read transaction); false once the table is read to its end. */
+  readSlice(store: Store, max: number): boolean {
+    if (this.done) { return false; }
+    const where = whereOf(this.table, { filter: this.options.filter }, ['id > ?']);
+    const seen = { count: 0, lastId: this.lastId };
+    selectRows(store, this.table, this.cols, `${where.sql} ORDER BY id LIMIT ${Math.max(1, Math.trunc(max))}`, [...where.args, this.lastId],
+      { filters: this.filters, seen }, (id, cells) => {
+        this.ids.push(id);
+        for (const [i, values] of this.columns) { values.push(cells[i] ?? null); }
+        return null;
+      });
+    this.lastId = seen.lastId;
+    if (seen.count < max) { this.done = true; }
+    return !this.done;
+  }
+
+  /** The ids read, in the sort order (pausing as {@link sortSliced} does). */
+  async sortedIds(options: { sliceMs?: number; pause?: () => Promise<void> } = {}): Promise<number[]> {
+    const ids = this.ids;
+    if (this.keys.length === 0) { return ids; }
+    const valuesOf = (index: ColIndex): readonly (CellValue | CellError)[] => (index === 0 ? ids : this.columns.get(index) ?? []);
+    const compare = orderComparator(ids.length, this.keys, valuesOf, ids, this.msIndex > 0 ? this.columns.get(this.msIndex) : undefined);
+    const order = Array.from({ length: ids.length }, (_, i) => i);
+    await sortSliced(order, compare, options);
+    return order.map((i) => ids[i] as number);
+  }
 }
 
 /** Full records of `ids`, in the order given (ids that no longer exist are skipped). */

@@ -12,6 +12,9 @@ import { FORMULA_NOT_EVALUATED, type ColumnMeta, type TableMeta } from './meta.j
 import { quoteIdent } from './schema.js';
 import type { Store } from './store.js';
 
+/** Longest step of a stepped insert ({@link insertRowsInSteps}), ms. */
+const STEP_MS = 10;
+
 /** Largest number of `?` parameters put into one `IN (...)` list. */
 const IN_CHUNK = 500;
 
@@ -156,6 +159,22 @@ export interface InsertSpec {
  * Columns must have been checked ({@link checkWriteColumns}) and converted already.
  */
 export function insertRows(store: Store, table: TableMeta, spec: InsertSpec): number[] {
+  return runSteps(insertRowsInSteps(store, table, spec, Infinity));
+}
+
+/** Runs a stepped write's steps one after the other without pausing; returns its result. */
+export function runSteps<T>(steps: Generator<void, T, void>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) { return step.value; }
+  }
+}
+
+/**
+ * {@link insertRows} in steps of at most `stepRows` rows or about 10 ms: the generator yields between steps, so that a caller
+ * holding the transaction open (`Store.writeInSteps`) can let other work run. Same rows, same ids.
+ */
+export function* insertRowsInSteps(store: Store, table: TableMeta, spec: InsertSpec, stepRows: number): Generator<void, number[], void> {
   const explicit = spec.ids.filter((id): id is number => id !== undefined);
   if (explicit.length) {
     const taken = existingIds(store, table, explicit);
@@ -185,6 +204,8 @@ export function insertRows(store: Store, table: TableMeta, spec: InsertSpec): nu
     return { col, constant: undefined, ctx, missing };
   });
   const params: unknown[] = new Array(cols.length + 1);
+  let stepStartRow = 0;
+  let stepStarted = performance.now();
   for (let i = 0; i < ids.length; i++) {
     params[0] = ids[i];
     for (let c = 0; c < plan.length; c++) {
@@ -202,6 +223,12 @@ export function insertRows(store: Store, table: TableMeta, spec: InsertSpec): nu
     }
     if (hasManualSort) { nextMs++; }
     insert.run(...params);
+    // A step ends after `stepRows` rows or STEP_MS, whichever comes first (a busy machine is slower).
+    if (stepRows !== Infinity && i + 1 < ids.length && ((i + 1 - stepStartRow) >= stepRows || ((i & 63) === 63 && performance.now() - stepStarted >= STEP_MS))) {
+      yield;
+      stepStartRow = i + 1;
+      stepStarted = performance.now();
+    }
   }
   store.changes.added(table.tableId, ids, spec.names);
   return ids;
@@ -221,15 +248,23 @@ export function addRecords(
   store: Store, tableIdOrRef: string, records: readonly { fields?: Fields }[],
   options: { noparse?: boolean; missingAsDefault?: boolean } = {},
 ): number[] {
+  return runSteps(addRecordsInSteps(store, tableIdOrRef, records, options, Infinity));
+}
+
+/** {@link addRecords} in steps of `stepRows` rows (see {@link insertRowsInSteps}). */
+export function* addRecordsInSteps(
+  store: Store, tableIdOrRef: string, records: readonly { fields?: Fields }[],
+  options: { noparse?: boolean; missingAsDefault?: boolean }, stepRows: number,
+): Generator<void, number[], void> {
   let table = store.userTable(tableIdOrRef);
   const names = namesOf(records);
   checkWriteColumns(table, names);
   table = convertEmptyFormulaColumns(store, table, names,
     (colId) => records.map((r) => r.fields?.[colId]).filter((v): v is CellValue => v !== undefined));
-  return insertRows(store, table, {
+  return yield* insertRowsInSteps(store, table, {
     ids: records.map(() => undefined), names, noparse: options.noparse, missingAsDefault: options.missingAsDefault,
     valueOf: (i, colId) => records[i]?.fields?.[colId],
-  });
+  }, stepRows);
 }
 
 /** Sorted field names of one record: the key-set signature of the PATCH same-fields rule. */

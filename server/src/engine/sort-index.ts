@@ -93,16 +93,13 @@ function ranksOf(values: ColumnValues, k: IndexedKey): Float64Array | undefined 
 }
 
 /**
- * The order (row positions) of `n` rows sorted in Grist's order for `keys`, then manualSort (when both
- * rows have numbers there), then id. `valuesOf(index)` gives the column of cells at `index` (0 = id).
+ * The comparison of row positions in Grist's order for `keys`, then manualSort (when both rows have
+ * numbers there), then id: a total order. `valuesOf(index)` gives the column of cells at `index` (0 = id).
  */
-export function sortOrder(
+export function orderComparator(
   n: number, keys: readonly IndexedKey[], valuesOf: (index: number) => ColumnValues,
   ids: ArrayLike<number>, manualSort: ColumnValues | undefined,
-): number[] {
-  const order = new Array<number>(n);
-  for (let i = 0; i < n; i++) { order[i] = i; }
-  if (n < 2) { return order; }
+): (a: number, b: number) => number {
   // Ranks of a later key are only computed when an earlier key ties (never, when the first key is unique).
   const ranks: (Float64Array | undefined | null)[] = keys.map(() => null);
   const columns = keys.map((k) => valuesOf(k.index));
@@ -114,7 +111,7 @@ export function sortOrder(
       if (typeof m === 'number') { ms[i] = m; msIsNum[i] = 1; }
     }
   }
-  order.sort((a, b) => {
+  return (a, b) => {
     for (let j = 0; j < keys.length; j++) {
       const k = keys[j] as IndexedKey;
       let r = ranks[j];
@@ -130,6 +127,19 @@ export function sortOrder(
     }
     if (msIsNum[a] && msIsNum[b] && ms[a] !== ms[b]) { return (ms[a] as number) - (ms[b] as number); }
     return (ids[a] as number) - (ids[b] as number);
-  });
-  return order;
+  };
+}
+
+/**
+ * The order (row positions) of `n` rows sorted in Grist's order for `keys`, then manualSort (when both
+ * rows have numbers there), then id. `valuesOf(index)` gives the column of cells at `index` (0 = id).
+ */
+export function sortOrder(
+  n: number, keys: readonly IndexedKey[], valuesOf: (index: number) => ColumnValues,
+  ids: ArrayLike<number>, manualSort: ColumnValues | undefined,
+): number[] {
+  const order = new Array<number>(n);
+  for (let i = 0; i < n; i++) { order[i] = i; }
+  if (n < 2) { return order; }
+  return order.sort(orderComparator(n, keys, valuesOf, ids, manualSort));
 }

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GristRecord } from '../backend/types.js';
 import { EmbeddedDocument } from './document.js';
+import { SortedOrderCache } from './sorted-pages.js';
+import type { Store } from './store.js';
 
 let dir: string;
 let doc: EmbeddedDocument;
@@ -17,6 +19,7 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sorted-pages-'));
   doc = EmbeddedDocument.create(path.join(dir, 'doc.grist'));
   await doc.createTables([{ id: 'T', columns: [{ id: 'Name', fields: { type: 'Text' } }, { id: 'Score', fields: { type: 'Numeric' } }] }]);
+  await doc.createTables([{ id: 'Other', columns: [{ id: 'Name', fields: { type: 'Text' } }] }]);
   const names = ['pear', 'Apple', 'fig', 'apple', 'kiwi', '', 'Banana', 'date', 'fig', 'plum', 'Cherry', 'lime', 'mango'];
   await doc.addRecords('T', names.map((Name, i) => ({ fields: { Name, Score: (i * 7) % 5 } })));
 });
@@ -72,5 +75,43 @@ describe('sorted pages from a kept order', () => {
     // Every row still present was returned exactly once, in order.
     expect(ids.filter((id) => whole.includes(id))).toEqual(whole);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('keeps the order of a table across writes to other tables, and drops it on any write to its own', async () => {
+    const cache = (doc as unknown as { sortedOrders: SortedOrderCache }).sortedOrders;
+    const store = (doc as unknown as { store: Store }).store;
+    const ids = () => store.read(() => cache.ids(store, store.resolve('T'), { sort: 'Name', limit: 2 }));
+    const first = ids();
+    await doc.addRecords('Other', [{ fields: { Name: 'elsewhere' } }]);
+    await doc.updateRecords('Other', [{ id: 1, fields: { Name: 'changed' } }]);
+    expect(ids()).toBe(first);
+    await doc.updateRecords('T', [{ id: first[0] as number, fields: { Name: 'zzzz' } }]);
+    const second = ids();
+    expect(second).not.toBe(first);
+    expect(second.at(-1)).toBe(first[0]);
+    await doc.deleteRecords('T', [second.at(-1) as number]);
+    expect(ids()).not.toContain(first[0]);
+  });
+
+  it('builds an order in slices that equals the one-step order, and restarts when the table changes midway', async () => {
+    const store = (doc as unknown as { store: Store }).store;
+    const oneStep = (sort: string) => store.read(() => new SortedOrderCache(8, 1_000_000).ids(store, store.resolve('T'), { sort, limit: 1 }));
+    for (const sort of ['Name', '-Score,Name', 'Name:naturalSort']) {
+      const cache = new SortedOrderCache(8, 2);
+      await cache.prepare(store, 'T', { sort, limit: 1 });
+      expect(store.read(() => cache.ids(store, store.resolve('T'), { sort, limit: 1 })), sort).toEqual(oneStep(sort));
+    }
+    const cache = new SortedOrderCache(8, 2);
+    const building = cache.prepare(store, 'T', { sort: 'Name', limit: 1 });
+    // A write lands between two slices of the build: the order cached must include it.
+    const [added] = await doc.addRecords('T', [{ fields: { Name: '!first', Score: 1 } }]);
+    await building;
+    const kept = store.read(() => cache.ids(store, store.resolve('T'), { sort: 'Name', limit: 1 }));
+    expect(kept).toEqual(oneStep('Name'));
+    expect(kept).toContain(added);
+  });
+
+  it('an unknown sort column fails as the one-step read does', async () => {
+    await expect(doc.getSortedPage('T', { sort: 'Nope', limit: 2 })).rejects.toThrow(/unknown key Nope/);
   });
 });

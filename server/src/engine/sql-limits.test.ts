@@ -64,6 +64,16 @@ describe('answer caps', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect((await r.run('SELECT 1 AS one')).records).toEqual([{ fields: { one: 1 } }]);
   });
+
+  it('the memory cap leaves room for the largest answer the byte cap allows (two-byte text, many rows)', async () => {
+    const r = runner({ maxTimeoutMs: 20_000 });
+    const rows = Math.floor(limits.maxSqlBytes / 1002) - 10;
+    const answer = await r.run(`WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ${rows}) SELECT printf('%.*c', 1000, 'é') AS t FROM c`);
+    expect(answer.records).toHaveLength(rows);
+    // A 100 MB value is refused cleanly (413, whichever cap it meets first), not by a crash.
+    const err = await failure(r.run("SELECT printf('%.*c', 100000000, 'x') AS x"));
+    expect(err.status).toBe(413);
+  });
 });
 
 describe('queue', () => {

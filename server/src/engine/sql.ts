@@ -22,6 +22,7 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { SqlOptions, SqlResult } from '../backend/types.js';
 import { GristError } from '../backend/errors.js';
@@ -59,6 +60,8 @@ const STARTUP_LIMIT_MS = 15_000;
 /** Extra time the child's own watchdog waits before killing itself if we failed to. */
 const WATCHDOG_GRACE_MS = 2_000;
 const DEFAULT_IDLE_MS = 60_000;
+/** Scheduling priority of the SQL child processes (see spawnChild): below the gateway's. */
+const SQL_CHILD_NICE = 10;
 
 /** A query waiting for, or holding, a child. */
 interface Job {
@@ -379,6 +382,16 @@ function spawnChild(dbPath: string, maxMemoryBytes: number): Child {
   const proc = process.platform !== 'win32' && fs.existsSync('/bin/sh')
     ? spawn('/bin/sh', ['-c', `ulimit -d ${Math.ceil(maxMemoryBytes / 1024)} 2>/dev/null; exec "$0" "$@"`, process.execPath, CHILD_SCRIPT, ...args], options)
     : fork(CHILD_SCRIPT, args, options);
+  // A runaway query (an endless CTE until its time limit) must not take CPU from the gateway's own event
+  // loop, which serves every other client: the child runs at a lower priority (nice 10), so on a busy
+  // machine it gets the CPU the gateway leaves. (Best effort: an OS that refuses keeps the default.)
+  if (proc.pid !== undefined) {
+    try {
+      os.setPriority(proc.pid, SQL_CHILD_NICE);
+    } catch {
+      // not permitted here: run at the default priority
+    }
+  }
   let markReady: () => void = () => {};
   let failReady: (err: GristError) => void = () => {};
   const ready = new Promise<void>((resolve, reject) => {

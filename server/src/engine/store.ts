@@ -35,6 +35,8 @@ export class Store {
   writes = 0;
   /** What writes changed since the formula engine last looked (formulas/changes.ts). */
   readonly changes = new ChangeLog();
+  /** Called after each committed top-level write (the document's WAL checkpoints, checkpoint.ts). */
+  afterCommit: (() => void) | undefined;
 
   constructor(readonly db: Database.Database) {
     this.dataVersionStmt = db.prepare('PRAGMA data_version').pluck();
@@ -146,17 +148,55 @@ export class Store {
    */
   write<T>(fn: () => T): T {
     this.writes++;
+    let out: T;
     try {
-      return this.db.transaction(() => {
+      out = this.db.transaction(() => {
         this.refresh();
         return fn();
       }).immediate();
     } catch (err) {
-      this.reload();
-      if (err instanceof GristError) { throw err; }
-      // Anything else is a storage or engine failure (disk full, locked file, a bug): a 500 naming the file.
-      const message = err instanceof Error ? err.message : String(err);
-      throw new GristError(500, `Write failed in ${this.db.name}: ${message}`, undefined, { kind: 'document' });
+      throw this.failedWrite(err);
     }
+    if (!this.db.inTransaction) { this.afterCommit?.(); }
+    return out;
+  }
+
+  /**
+   * Runs a large write in one transaction, in steps: `steps()` yields between them and `pause()` is awaited
+   * there, so the event loop serves other requests meanwhile. Still one transaction: all or nothing, as
+   * {@link write}. While it runs the connection is inside the transaction, so the caller must keep every
+   * other write out, and every read of what it changes (they would see it uncommitted): the document
+   * does (`EmbeddedDocument` waits for it, see document.ts).
+   */
+  async writeInSteps<T>(steps: () => Generator<void, T, void>, pause: () => Promise<void>): Promise<T> {
+    // Never inside another transaction: a failure here would roll that one back.
+    if (this.db.inTransaction) { throw new GristError(500, `Write failed in ${this.db.name}: another write is in progress`, undefined, { kind: 'document' }); }
+    this.writes++;
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.refresh();
+      const run = steps();
+      for (;;) {
+        const step = run.next();
+        if (step.done) {
+          this.db.exec('COMMIT');
+          this.afterCommit?.();
+          return step.value;
+        }
+        await pause();
+      }
+    } catch (err) {
+      if (this.db.inTransaction) { this.db.exec('ROLLBACK'); }
+      throw this.failedWrite(err);
+    }
+  }
+
+  /** After a failed write (rolled back): re-reads the structure and gives the error to throw. */
+  private failedWrite(err: unknown): GristError {
+    this.reload();
+    if (err instanceof GristError) { return err; }
+    // Anything else is a storage or engine failure (disk full, locked file, a bug): a 500 naming the file.
+    const message = err instanceof Error ? err.message : String(err);
+    return new GristError(500, `Write failed in ${this.db.name}: ${message}`, undefined, { kind: 'document' });
   }
 }

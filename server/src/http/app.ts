@@ -11,6 +11,7 @@ import { downloadHandler, uploadHandler } from './attachments.js';
 import { mountHealth } from './health.js';
 import { readBodyLimited } from './body.js';
 import { apiHeaders } from './headers.js';
+import { closeUnreadBodies } from './unread-body.js';
 import { originGuard } from './origin.js';
 import { proxyHandler } from './proxy.js';
 import { typesHandler } from './types.js';
@@ -64,6 +65,7 @@ export function createApp(services: GatewayServices, options: AppOptions = {}): 
   const app = new Hono();
 
   app.use('*', apiHeaders());
+  app.use('*', closeUnreadBodies());
   const guard = originGuard({ ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}), publicUrl: () => services.publicUrl });
   for (const path of ['/mcp', '/sse', '/messages']) app.use(path, guard);
 

@@ -9,7 +9,7 @@ import { attachmentReachable, requireAttachmentColumn } from '../auth/scope-atta
 import { buildScopeView } from '../auth/scope-guard.js';
 import { GatewayError } from '../errors.js';
 import { readBytesLimited } from './body.js';
-import { multipartBoundary, parseMultipart } from './multipart.js';
+import { multipartBoundary, multipartPartCounter, parseMultipart } from './multipart.js';
 import { errorResponse } from './proxy.js';
 import { limits } from '../limits/index.js';
 
@@ -48,8 +48,10 @@ export function uploadHandler(services: GatewayServices, options: AttachmentOpti
       if (!/^multipart\/form-data/i.test(contentType)) {
         throw new GatewayError('INVALID_REQUEST', 'Send the file as multipart/form-data in a field named "file"');
       }
-      const bytes = await readBytesLimited(c, options.maxUploadBytes);
-      const parts = parseMultipart(bytes, multipartBoundary(contentType), options.maxParts ?? limits.maxMultipartParts);
+      const boundary = multipartBoundary(contentType);
+      const maxParts = options.maxParts ?? limits.maxMultipartParts;
+      const bytes = await readBytesLimited(c, options.maxUploadBytes, multipartPartCounter(boundary, maxParts));
+      const parts = parseMultipart(bytes, boundary, maxParts);
       const file = parts.find((p) => p.name === 'file' && p.fileName !== undefined) ?? parts.find((p) => p.name === 'upload' && p.fileName !== undefined);
       if (!file) throw new GatewayError('INVALID_REQUEST', 'Missing required field: file');
       const data = file.data;

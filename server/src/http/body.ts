@@ -17,13 +17,16 @@ export async function readTextLimited(c: HonoContext, maxBytes: number): Promise
   return (await readBytesLimited(c, maxBytes)).toString('utf8');
 }
 
-/** The same, as bytes (uploads). */
-export async function readBytesLimited(c: HonoContext, maxBytes: number): Promise<Buffer> {
+/**
+ * The same, as bytes (uploads). `inspect` (Node only) sees each chunk as it arrives and may refuse the body
+ * before it is read whole, by throwing.
+ */
+export async function readBytesLimited(c: HonoContext, maxBytes: number, inspect?: (chunk: Buffer) => void): Promise<Buffer> {
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
   if (!incoming || c.req.raw.bodyUsed || incoming.readableEnded) {
     return Buffer.from((await readBodyLimited(c.req.raw, maxBytes)).buffer);
   }
-  return readIncomingLimited(incoming, maxBytes, () => tooLarge(maxBytes));
+  return readIncomingLimited(incoming, maxBytes, () => tooLarge(maxBytes), inspect);
 }
 
 function tooLarge(maxBytes: number): GatewayError {

@@ -44,6 +44,32 @@ function dispositionParam(header: string, key: string): string | undefined {
   return bare?.[1];
 }
 
+function tooManyParts(maxParts: number): GatewayError {
+  return new GatewayError('INVALID_REQUEST', `multipart body has more than the limit of ${maxParts} parts; send one field "file"`);
+}
+
+/**
+ * A chunk inspector for the body reader that refuses a body with too many parts while it streams in, so a
+ * body of 200,000 tiny parts is not read whole (and held) first. It counts delimiter lines across chunk
+ * edges; past `maxParts + 2` of them the body surely has more than `maxParts` parts (the exact limit is
+ * checked by {@link parseMultipart}, with the same error).
+ */
+export function multipartPartCounter(boundary: string, maxParts: number): (chunk: Buffer) => void {
+  const delimiter = Buffer.from(`\r\n--${boundary}`);
+  let tail = Buffer.from('\r\n'); // the body's first line is a delimiter without the line break before it
+  let seen = 0;
+  return (chunk) => {
+    const window = Buffer.concat([tail, chunk.subarray(0, Math.min(chunk.length, delimiter.length))]);
+    // Delimiters that straddle the previous chunk's end, then those inside this chunk.
+    for (let at = window.indexOf(delimiter); at >= 0 && at < tail.length; at = window.indexOf(delimiter, at + 1)) seen++;
+    for (let at = chunk.indexOf(delimiter); at >= 0; at = chunk.indexOf(delimiter, at + delimiter.length)) seen++;
+    if (seen > maxParts + 2) throw tooManyParts(maxParts);
+    // The last bytes seen (a delimiter may start there), whatever the size of the chunks.
+    const keep = delimiter.length - 1;
+    tail = chunk.length >= keep ? Buffer.from(chunk.subarray(chunk.length - keep)) : Buffer.concat([tail, chunk]).subarray(-keep);
+  };
+}
+
 /** Splits a multipart body into its parts; refuses (INVALID_REQUEST) more than `maxParts` parts. */
 export function parseMultipart(body: Uint8Array, boundary: string, maxParts: number): MultipartPart[] {
   const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
@@ -56,9 +82,7 @@ export function parseMultipart(body: Uint8Array, boundary: string, maxParts: num
     pos += delimiter.length;
     if (buf[pos] === 0x2d && buf[pos + 1] === 0x2d) return parts; // the closing delimiter
     if (buf[pos] !== 0x0d || buf[pos + 1] !== 0x0a) throw malformed('boundary line not followed by a line break');
-    if (parts.length >= maxParts) {
-      throw new GatewayError('INVALID_REQUEST', `multipart body has more than the limit of ${maxParts} parts; send one field "file"`);
-    }
+    if (parts.length >= maxParts) throw tooManyParts(maxParts);
     const headerStart = pos + 2;
     const headerEnd = buf.indexOf(HEADER_END, headerStart);
     if (headerEnd < 0) throw malformed('part without a blank line after its headers');

@@ -10,6 +10,7 @@
  * deleted meanwhile) can only cut the stream short, which a client sees as invalid JSON.
  */
 import { limits } from '../limits/index.js';
+import { nextTurn } from '../util/turns.js';
 
 /** The router's get_records as the proxy calls it. */
 type GetRecords = (input: unknown) => Promise<{ records: unknown[]; next_cursor: string | null }>;
@@ -50,8 +51,8 @@ export async function streamAllRecords(
         controller.close();
         return;
       }
-      // Let other requests run between slices.
-      await new Promise((resolve) => setImmediate(resolve));
+      // Let other requests run between slices (one lane for all long work, util/turns.ts).
+      await nextTurn();
       try {
         const page = await getRecords({ ...input, limit: sliceRows, cursor });
         cursor = page.next_cursor;

@@ -16,6 +16,8 @@ export const limits = {
   maxMultipartParts: 100,
   /** Most records (or ids) one write call may carry (routers/util.ts, via context.ts `defaultLimits`). */
   maxRecordsPerWrite: 100_000,
+  /** Rows an embedded add writes per step; a larger add runs in steps of one transaction, other requests in between (engine/document.ts). */
+  writeStepRows: 1_000,
   /** Page size of `get_records` with a cursor but no `limit` (routers/records.ts, via `defaultLimits`). */
   defaultPageSize: 1000,
   /** Most calls in one tRPC batch (http/app.ts). */
@@ -25,7 +27,7 @@ export const limits = {
   /** Most bytes (JSON size of the cells) one `sql_query` may return (engine/sql-child.js). */
   maxSqlBytes: 16 * 1024 * 1024,
   /** Data memory of one SQL child process, SQLite and node included (RLIMIT_DATA, engine/sql.ts). */
-  maxSqlMemoryBytes: 512 * 1024 * 1024,
+  maxSqlMemoryBytes: 256 * 1024 * 1024,
   /** SQL child processes per document: queries running at once, one per principal (engine/sql.ts). */
   sqlWorkers: 2,
   /** Most SQL queries waiting for one document (besides the running ones) (engine/sql.ts). */
@@ -34,8 +36,10 @@ export const limits = {
   maxSqlQueuePerPrincipal: 8,
   /** Sort orders kept per embedded document for keyset pages of sorted reads (engine/sorted-pages.ts). */
   sortCacheEntries: 8,
+  /** Rows read per step when a kept sort order is built, between which other requests run (engine/sorted-pages.ts). */
+  sortSliceRows: 2_500,
   /** Rows of `get_records` without `limit` read per slice before yielding to the event loop (http/stream-records.ts). */
-  readSliceRows: 2_000,
+  readSliceRows: 1_000,
   /** Largest config file, bytes (config/yaml.ts). */
   maxConfigBytes: 1024 * 1024,
   /** Most nodes the config may expand to once its aliases are resolved (config/yaml.ts). */

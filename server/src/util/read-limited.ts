@@ -39,19 +39,39 @@ export async function readRequestLimited(request: Request, limit: number, tooLar
 
 /**
  * Reads a Node request stream directly: several times faster for multi-megabyte bodies than going through
- * a web ReadableStream.
+ * a web ReadableStream. `inspect` sees each chunk as it arrives and may refuse the body early by throwing.
  */
-export async function readIncomingLimited(incoming: IncomingMessage, limit: number, tooLarge: () => Error): Promise<Buffer> {
+export async function readIncomingLimited(incoming: IncomingMessage, limit: number, tooLarge: () => Error, inspect?: (chunk: Buffer) => void): Promise<Buffer> {
   if (declaredOver(incoming.headers['content-length'], limit)) throw tooLarge();
-  const chunks: Buffer[] = [];
+  // With a declared length, each chunk is copied into place as it arrives: no copy of the whole body at
+  // the end (tens of ms on the event loop for a 24 MiB upload, in one piece).
+  const declared = Number(incoming.headers['content-length'] ?? NaN);
+  const whole = Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
+  /** Bytes copied into `whole`; chunks that do not fit (no declared length) are kept apart. */
+  let filled = 0;
+  const rest: Buffer[] = [];
   let total = 0;
-  for await (const chunk of incoming as AsyncIterable<Buffer>) {
-    total += chunk.byteLength;
-    if (total > limit) {
+  // An early refusal (too large, or `inspect` throws) must not destroy the request: the answer still goes out.
+  for await (const chunk of incoming.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+    if (total + chunk.byteLength > limit) {
       incoming.resume();
       throw tooLarge();
     }
-    chunks.push(chunk);
+    try {
+      inspect?.(chunk);
+    } catch (err) {
+      incoming.resume();
+      throw err;
+    }
+    if (whole && rest.length === 0 && filled + chunk.byteLength <= whole.byteLength) {
+      chunk.copy(whole, filled);
+      filled += chunk.byteLength;
+    } else {
+      rest.push(chunk);
+    }
+    total += chunk.byteLength;
   }
-  return Buffer.concat(chunks, total);
+  if (!whole) return Buffer.concat(rest, total);
+  if (rest.length === 0) return filled === whole.byteLength ? whole : whole.subarray(0, filled);
+  return Buffer.concat([whole.subarray(0, filled), ...rest], total);
 }

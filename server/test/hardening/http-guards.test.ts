@@ -4,6 +4,7 @@
  * refuse foreign origins and rebound Host names.
  */
 import http from 'node:http';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, tokens, type TestGateway } from '../helpers/gateway.js';
 
@@ -60,6 +61,23 @@ describe('/trpc authenticates before reading the body', () => {
     const answer = await postPartial(`${gw.url}/trpc/add_records`, { 'content-type': 'application/json', authorization: 'Bearer sess_nope' }, 60 * 1024 * 1024, 3000);
     expect(answer).not.toBe('no answer');
     if (answer !== 'no answer') expect(answer.status).toBe(401);
+  });
+
+  it('closes the connection after refusing, instead of reading the rest of the body for nothing', async () => {
+    const { port } = new URL(gw.url);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let answer = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => (answer += d));
+    socket.on('error', () => undefined);
+    const closed = new Promise<'closed'>((resolve) => socket.on('close', () => resolve('closed')));
+    socket.write(`POST /trpc/add_records HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${60 * 1024 * 1024}\r\n\r\n`);
+    socket.write(Buffer.alloc(64 * 1024, 0x20));
+    const outcome = await Promise.race([closed, new Promise<'still open'>((resolve) => setTimeout(() => resolve('still open'), 3000))]);
+    socket.destroy();
+    expect(answer).toMatch(/^HTTP\/1\.1 401/);
+    expect(answer.toLowerCase()).toContain('connection: close');
+    expect(outcome).toBe('closed');
   });
 
   it('a valid token still gets its body read (control)', async () => {
