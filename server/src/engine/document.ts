@@ -16,7 +16,7 @@ import type { AddRecordsOptions, ApplyResult, EmbeddedDocumentApi, EngineOptions
 import { applyUserActions } from './apply.js';
 import * as attachments from './attachments.js';
 import * as columns from './columns.js';
-import { FormulaEngine } from './formulas/engine.js';
+import { FormulaEngine, type RecalcPhases } from './formulas/engine.js';
 import { columnInfo } from './meta.js';
 import * as read from './read.js';
 import * as records from './records.js';
@@ -128,6 +128,11 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
   /** How many formula cells the last recalculation evaluated (tests and benchmarks: only what a write affects). */
   get formulaCellsEvaluated(): number {
     return this.formulas.lastEvaluated;
+  }
+
+  /** Where the time of the last recalculation went, phase by phase in ms (benchmarks; formulas/engine.ts). */
+  get formulaPhases(): RecalcPhases {
+    return this.formulas.lastPhases;
   }
 
   /**

@@ -2,9 +2,10 @@
  * The worker thread that hosts Pyodide (CPython in WebAssembly) for formula evaluation. Plain JS so it
  * runs under any loader. One worker per process serves every document (see runtime.ts).
  *
- * Protocol (parentPort): in `{ id, docKey, op, payload }` (payload: JSON text), out `{ id, ok, result }`
- * (result: JSON text) or `{ id, ok: false, error }`. First message out: `{ ready: true, loadMs }` or
- * `{ ready: false, error }`.
+ * Protocol (parentPort): in `{ id, docKey, op, payload }` (payload: JSON text), out
+ * `{ id, ok, result, blob, timing }` (result: JSON text; blob: the float64 bytes its `{"$f64": [offset,
+ * count]}` entries stand for, transferred, not copied; timing: JSON text of Python's phase times) or
+ * `{ id, ok: false, error }`. First message out: `{ ready: true, loadMs }` or `{ ready: false, error }`.
  *
  * Safety: Python sees no JS globals (`jsglobals` is an empty object), the Python-side `js`/`pyodide_js`
  * modules are dropped, network globals of this thread are deleted, WebAssembly memory growth is capped
@@ -80,8 +81,15 @@ parentPort.on('message', (msg) => {
   const { id, docKey, op, payload } = msg;
   try {
     if (!call) { throw new Error('Python did not start'); }
-    const result = call(docKey, op, payload);
-    parentPort.postMessage({ id, ok: true, result });
+    // One conversion of Python's (text, bytes, timing) tuple: strings and one byte buffer, no per-cell proxies.
+    const answer = call(docKey, op, payload);
+    let result, blob, timing;
+    try {
+      [result, blob, timing] = answer.toJs();
+    } finally {
+      answer.destroy();
+    }
+    parentPort.postMessage({ id, ok: true, result, blob, timing }, blob.byteLength > 0 ? [blob.buffer] : []);
   } catch (err) {
     parentPort.postMessage({ id, ok: false, error: err instanceof Error ? err.message.split('\n').slice(-3).join(' ').slice(0, 500) : String(err) });
   }
