@@ -178,6 +178,46 @@ describe('stored values and recalculation', () => {
     expect((await valuesOf('Projects', ['LeadName'])).LeadName).toEqual(['', 'Alan', '']);
   });
 
+  test('many cells of a column (the bulk path: id ranges, float64 bytes, one UPDATE) are stored as single cells are', async () => {
+    // 600 rows (above the bulk threshold): every 7th X is empty, so some formulas mix numbers and errors.
+    const n = 600;
+    const xs = Array.from({ length: n }, (_, i) => (i % 7 === 0 ? null : i / 4));
+    await doc.createTables([{ id: 'Big', columns: [{ id: 'X', fields: { type: 'Numeric' } }] }]);
+    await doc.addRecords('Big', xs.map((X) => ({ fields: { X } })));
+    const cols = {
+      Twice: ['Numeric', '($X or 0) * 2'], // all numbers: packed as float64
+      Whole: ['Int', 'int($X or 0)'], // all ints: packed as float64, stored as integers
+      Err: ['Numeric', '$X * 2'], // numbers and TypeError cells: JSON
+      Label: ['Text', '"x=%s" % $X'], // text: JSON
+    } satisfies Record<string, [string, string]>;
+    const expected = (x: (number | null)[], k = 2): Record<string, CellValue[]> => ({
+      Twice: x.map((v) => (v ?? 0) * k),
+      Whole: x.map((v) => Math.trunc(v ?? 0)),
+      Err: x.map((v) => (v === null ? ['E', 'TypeError'] : v * k)),
+      Label: x.map((v) => `x=${v === null ? 'None' : Number.isInteger(v) ? v.toFixed(1) : String(v)}`),
+    });
+    expect(await formulas('Big', cols)).toEqual(expected(xs));
+    // Whole numbers are SQLite integers and the others reals, as the one-cell path binds them.
+    const types = await doc.sql('SELECT typeof(Twice) AS t, count(*) AS n FROM Big GROUP BY 1 ORDER BY 1');
+    const whole = expected(xs).Twice?.filter((v) => Number.isInteger(v)).length ?? 0;
+    expect(whole).toBeGreaterThan(0);
+    expect(types.records.map((r) => r.fields)).toEqual([{ t: 'integer', n: whole }, { t: 'real', n: n - whole }]);
+
+    // An update of every other row: 300 rows of results, ids with gaps (listed, not a range).
+    const odd = Array.from({ length: n / 2 }, (_, i) => 2 * i + 1);
+    await doc.updateRecords('Big', odd.map((id) => ({ id, fields: { X: id } })));
+    expect(doc.formulaCellsEvaluated).toBe(odd.length * 4);
+    const xs2 = xs.map((v, i) => ((i + 1) % 2 === 1 ? i + 1 : v));
+    expect(await valuesOf('Big', Object.keys(cols))).toEqual(expected(xs2));
+
+    // A removed row leaves a gap in the ids of a whole-column recompute.
+    await doc.deleteRecords('Big', [10]);
+    await doc.modifyColumns('Big', [{ id: 'Twice', fields: { formula: '($X or 0) * 3' } }]);
+    expect(doc.formulaCellsEvaluated).toBe(4 * (n - 1)); // a schema change recomputes every formula
+    const xs3 = xs2.filter((_, i) => i !== 9);
+    expect((await valuesOf('Big', ['Twice'])).Twice).toEqual(expected(xs3, 3).Twice);
+  });
+
   test('trigger formulas: on new records when not given; on changes of recalcDeps', async () => {
     await doc.addColumns('Tasks', [
       { id: 'Created', fields: { type: 'Text', isFormula: false, formula: '"auto " + str($Hours)' } },
