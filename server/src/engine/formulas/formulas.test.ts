@@ -285,6 +285,26 @@ describe('safety', () => {
     }
   }, 120_000);
 
+  test('the time limit is per cell among many fast cells: slow cells within it compute, only the runaway fails', async () => {
+    configureFormulaRuntime({ cellTimeoutMs: 300 });
+    await stopFormulaRuntime();
+    try {
+      await doc.createTables([{ id: 'Many', columns: [{ id: 'X', fields: { type: 'Int' } }] }]);
+      await doc.addRecords('Many', Array.from({ length: 400 }, (_, i) => ({ fields: { X: i } })));
+      // Rows 300 and 301 take 2/3 of the limit each, one after the other, after 299 fast cells; row 350 never ends.
+      const v = await formulas('Many', {
+        Slow: ['Any', 'import time\nif $id in (300, 301):\n  t = time.monotonic()\n  while time.monotonic() - t < 0.2:\n    pass\nreturn $id'],
+        Spin: ['Any', 'while $id == 350:\n  pass\nreturn $id'],
+      });
+      const ids = Array.from({ length: 400 }, (_, i) => i + 1);
+      expect(v.Slow).toEqual(ids);
+      expect(v.Spin).toEqual(ids.map((id) => (id === 350 ? ['E', 'TimeoutError'] : id)));
+    } finally {
+      configureFormulaRuntime({ cellTimeoutMs: 1000 });
+      await stopFormulaRuntime();
+    }
+  }, 120_000);
+
   test('no network, no file system, no JavaScript, bounded memory', async () => {
     const v = await formulas('Projects', {
       Js: ['Any', 'import js\nreturn 1'],
