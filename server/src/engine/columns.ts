@@ -199,8 +199,13 @@ function modifyOne(store: Store, table: TableMeta, col: ColumnMeta, fields: Colu
   }
   const t = quoteIdent(table.tableId);
   // Stored data: a formula that changed (or a column becoming one) holds the unwritten value until the
-  // formula engine stores the new values; data columns keep (and convert) theirs.
-  if (isFormula && (!col.isFormula || formula !== col.formula || type !== col.type)) {
+  // formula engine stores the new values; data columns keep (and convert) theirs. When only the formula
+  // text of a formula column changed, its cells keep their values until the formula engine stores the new
+  // ones (one write of the whole column instead of two); the engine clears them if it cannot.
+  let stale = false;
+  if (isFormula && col.isFormula && col.formula !== '' && formula !== '' && formula !== col.formula && type === col.type) {
+    stale = true;
+  } else if (isFormula && (!col.isFormula || formula !== col.formula || type !== col.type)) {
     const stored = unwrittenStoredValue({ colType, computed: formula !== '' } as ColumnMeta);
     store.db.prepare(`UPDATE ${t} SET ${quoteIdent(col.colId)} = ?`).run(toBind(stored));
   } else if (type !== col.type && !col.computed) {
@@ -223,6 +228,7 @@ function modifyOne(store: Store, table: TableMeta, col: ColumnMeta, fields: Colu
       num('displayCol', col.displayCol), num('visibleCol', col.visibleCol), json('rules', col.rules),
       num('reverseCol', col.reverseCol), num('recalcWhen', col.recalcWhen), json('recalcDeps', col.recalcDeps),
       num('parentPos', col.parentPos), col.colRef);
+  if (stale) { store.changes.staleFormula(table.tableId, colId); }
   // Keep the cached decoder honest until the caller reloads.
   col.decode = makeDecoder(colType, isFormula, formula);
   return colId;

@@ -11,10 +11,10 @@
 import type { CellValue } from '../../backend/types.js';
 import { CellError, encodeCell, encodeError, type StoredValue } from '../cells.js';
 import type { ColumnMeta, TableMeta } from '../meta.js';
-import { chunks, toBind } from '../records.js';
+import { chunks, toBind, unwrittenStoredValue } from '../records.js';
 import { quoteIdent } from '../schema.js';
 import type { Store } from '../store.js';
-import type { TableChanges } from './changes.js';
+import type { Changes, TableChanges } from './changes.js';
 import { callPython, callPythonTimed, float64s, type TimedAnswer } from './runtime.js';
 
 /** A long list of numbers sent as float64 bytes beside the answer's JSON (gg_env.py `_encode`). */
@@ -166,7 +166,7 @@ export class FormulaEngine {
   constructor(private readonly store: Store) {}
 
   /** Recalculates after a write described by `changes`; resolves once the results are stored. */
-  async afterWrite(changes: { schema: boolean; tables: Map<string, TableChanges> }): Promise<void> {
+  async afterWrite(changes: Changes): Promise<void> {
     if (!hasFormulas(this.store)) {
       if (this.loaded) { await this.drop(); }
       return;
@@ -175,11 +175,33 @@ export class FormulaEngine {
       await this.recalculate(changes);
     } catch (err) {
       this.loaded = false; // start from a fresh copy next time
+      this.clearStale(changes.stale);
       throw err;
     }
   }
 
-  private async recalculate(changes: { schema: boolean; tables: Map<string, TableChanges> }): Promise<void> {
+  /**
+   * After a failed recalculation: the cells of formula columns whose formula changed still hold the old
+   * formula's values; they get the value of a formula not evaluated yet (as a changed formula's cells
+   * would have had before), so no reader takes them for the new formula's values.
+   */
+  private clearStale(stale: Changes['stale']): void {
+    if (stale.length === 0) { return; }
+    try {
+      this.store.withoutChangeLog(() => this.store.write(() => {
+        for (const [tableId, colId] of stale) {
+          const table = this.store.tables.get(tableId);
+          const col = table?.byId.get(colId);
+          if (!table || !col || !isComputed(col)) { continue; }
+          this.store.db.prepare(`UPDATE ${quoteIdent(tableId)} SET ${quoteIdent(colId)} = ?`).run(toBind(unwrittenStoredValue(col)));
+        }
+      }));
+    } catch {
+      // The document could not be written either: the caller gets the recalculation's error.
+    }
+  }
+
+  private async recalculate(changes: Changes): Promise<void> {
     const started = performance.now();
     const phases: RecalcPhases = {};
     let timed: TimedAnswer<AnswerOrReload>;

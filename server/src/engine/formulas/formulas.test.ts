@@ -218,6 +218,20 @@ describe('stored values and recalculation', () => {
     expect((await valuesOf('Big', ['Twice'])).Twice).toEqual(expected(xs3, 3).Twice);
   });
 
+  test('a changed formula that cannot be recalculated leaves no old values behind', async () => {
+    await formulas('Tasks', { Twice: ['Numeric', '$Hours * 2'] });
+    // The runtime dies (as if killed) while the recalculation of the new formula is under way.
+    const slow = 'import time\nt = time.monotonic()\nwhile time.monotonic() - t < 1:\n  pass\nreturn $Hours * 3';
+    const write = doc.modifyColumns('Tasks', [{ id: 'Twice', fields: { formula: slow } }]);
+    await stopFormulaRuntime();
+    await expect(write).rejects.toThrow(/formulas could not be recalculated/);
+    // Not 6, 9, 4 (the old formula's values): the cells of a formula not evaluated yet.
+    expect((await valuesOf('Tasks', ['Twice'])).Twice).toEqual([['E', 'NotImplementedError'], ['E', 'NotImplementedError'], ['E', 'NotImplementedError']]);
+    // The next write recalculates in a new runtime.
+    await doc.modifyColumns('Tasks', [{ id: 'Twice', fields: { formula: '$Hours * 3' } }]);
+    expect((await valuesOf('Tasks', ['Twice'])).Twice).toEqual([9, 13.5, 6]);
+  }, 120_000);
+
   test('trigger formulas: on new records when not given; on changes of recalcDeps', async () => {
     await doc.addColumns('Tasks', [
       { id: 'Created', fields: { type: 'Text', isFormula: false, formula: '"auto " + str($Hours)' } },
