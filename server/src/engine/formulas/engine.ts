@@ -354,6 +354,9 @@ export class FormulaEngine {
     }
     const ids = r.id;
     const n = ids.length;
+    const values = r.values;
+    // Numbers into a Numeric column are stored as they are (storedOf would return them unchanged).
+    const numbers = values instanceof Float64Array && col.colType.base === 'Numeric';
     let next = 0;
     this.valueOf = (id) => {
       let i = next;
@@ -362,7 +365,7 @@ export class FormulaEngine {
         if (i < 0) { throw new Error(`no formula result for row ${id} of ${table.tableId}.${col.colId}`); }
       }
       next = i + 1;
-      return toBind(storedOf(col, r.values[i] ?? null));
+      return toBind(numbers ? (values[i] as number) : storedOf(col, values[i] ?? null));
     };
     try {
       const set = `UPDATE ${quoteIdent(table.tableId)} SET ${quoteIdent(col.colId)} = ${VALUE_FUNCTION}(id)`;
