@@ -3,7 +3,7 @@
  * runs under any loader. One worker per process serves every document (see runtime.ts).
  *
  * Protocol (parentPort): in `{ id, docKey, op, payload }` (payload: JSON text), out
- * `{ id, ok, result, blob, timing }` (result: JSON text; blob: the float64 bytes its `{"$f64": [offset,
+ * `{ id, ok, result, blob?, timing }` (result: JSON text; blob: the float64 bytes its `{"$f64": [offset,
  * count]}` entries stand for, transferred, not copied; timing: JSON text of Python's phase times) or
  * `{ id, ok: false, error }`. First message out: `{ ready: true, loadMs }` or `{ ready: false, error }`.
  *
@@ -81,15 +81,21 @@ parentPort.on('message', (msg) => {
   const { id, docKey, op, payload } = msg;
   try {
     if (!call) { throw new Error('Python did not start'); }
-    // One conversion of Python's (text, bytes, timing) tuple: strings and one byte buffer, no per-cell proxies.
     const answer = call(docKey, op, payload);
+    if (typeof answer === 'string') {
+      // `timing + "\n" + text` (JSON text has no raw newline).
+      const cut = answer.indexOf('\n');
+      parentPort.postMessage({ id, ok: true, result: answer.slice(cut + 1), timing: answer.slice(0, cut) });
+      return;
+    }
+    // One conversion of Python's (text, bytes, timing) tuple: strings and one byte buffer, no per-cell proxies.
     let result, blob, timing;
     try {
       [result, blob, timing] = answer.toJs();
     } finally {
       answer.destroy();
     }
-    parentPort.postMessage({ id, ok: true, result, blob, timing }, blob.byteLength > 0 ? [blob.buffer] : []);
+    parentPort.postMessage({ id, ok: true, result, blob, timing }, [blob.buffer]);
   } catch (err) {
     parentPort.postMessage({ id, ok: false, error: err instanceof Error ? err.message.split('\n').slice(-3).join(' ').slice(0, 500) : String(err) });
   }
