@@ -3,9 +3,13 @@
  * (only documents with formulas ever ask for it) and shared by every document. Calls are queued and run
  * one at a time in the worker, so the event loop never waits on Python.
  *
- * Time limit: the worker bumps a shared progress counter at each formula cell; a watchdog here interrupts
- * Python (Pyodide's interrupt buffer -> KeyboardInterrupt -> a `TimeoutError` cell) when the counter has not
- * moved for `cellTimeoutMs`. Memory: WebAssembly growth is capped at `maxMemoryBytes` (MemoryError cells).
+ * Time limit: the worker bumps a shared progress counter as formula cells start (gg_env.py says how often);
+ * a watchdog here interrupts Python (Pyodide's interrupt buffer -> KeyboardInterrupt -> a `TimeoutError`
+ * cell) when the counter has not moved for `cellTimeoutMs`. Memory: WebAssembly growth is capped at
+ * `maxMemoryBytes` (MemoryError cells).
+ *
+ * Answers come back as JSON text plus, for long all-number lists, float64 bytes transferred from the worker
+ * (see {@link float64s}), and the time Python's phases took.
  */
 import { Worker } from 'node:worker_threads';
 

@@ -95,7 +95,10 @@ parentPort.on('message', (msg) => {
     } finally {
       answer.destroy();
     }
-    parentPort.postMessage({ id, ok: true, result, blob, timing }, [blob.buffer]);
+    // toJs copies the bytes out of Python's heap into a buffer of their own: hand that buffer over (never
+    // a view of the heap, which transferring would detach).
+    const own = blob.byteOffset === 0 && blob.buffer.byteLength === blob.byteLength;
+    parentPort.postMessage({ id, ok: true, result, blob, timing }, own ? [blob.buffer] : []);
   } catch (err) {
     parentPort.postMessage({ id, ok: false, error: err instanceof Error ? err.message.split('\n').slice(-3).join(' ').slice(0, 500) : String(err) });
   }
