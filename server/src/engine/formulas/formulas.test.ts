@@ -218,6 +218,20 @@ describe('stored values and recalculation', () => {
     expect((await valuesOf('Big', ['Twice'])).Twice).toEqual(expected(xs3, 3).Twice);
   });
 
+  test('a record a formula keeps beyond its cell still is its own row', async () => {
+    // Formulas that only read rec.Col share one record object across a batch; one that keeps `rec` must not.
+    await doc.createTables([{ id: 'Kept', columns: [{ id: 'X', fields: { type: 'Int' } }] }]);
+    await doc.addRecords('Kept', Array.from({ length: 300 }, (_, i) => ({ fields: { X: i } })));
+    const v = await formulas('Kept', {
+      First: ['Int', 'global kept\ntry:\n  kept.append(rec)\nexcept NameError:\n  kept = [rec]\nreturn kept[0].id'],
+      Twice: ['Int', '$X * 2'],
+      Later: ['Int', 'f = lambda: rec.X\nreturn f() + 1'],
+    });
+    expect(v.First).toEqual(Array.from({ length: 300 }, () => 1));
+    expect(v.Twice).toEqual(Array.from({ length: 300 }, (_, i) => i * 2));
+    expect(v.Later).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+  });
+
   test('a changed formula that cannot be recalculated leaves no old values behind', async () => {
     await formulas('Tasks', { Twice: ['Numeric', '$Hours * 2'] });
     // The runtime dies (as if killed) while the recalculation of the new formula is under way.

@@ -496,10 +496,47 @@ for _n in ('setattr', 'delattr'):
   _SAFE_BUILTINS.pop(_n, None)
 
 
+class _RecOnlyReadAsRecord(ast.NodeVisitor):
+  """Whether `rec` appears only as `rec.Col` reads in the formula's own scope (not passed, stored, returned,
+  captured by a lambda, comprehension or generator): then no reference to `rec` outlives its cell, and a
+  batch may move one record object from row to row instead of building one per row."""
+
+  def __init__(self):
+    self.ok = True
+    self.nested = 0
+
+  def visit_Attribute(self, node):
+    if isinstance(node.value, ast.Name) and node.value.id == 'rec' and isinstance(node.ctx, ast.Load):
+      if self.nested:
+        self.ok = False
+      return
+    self.generic_visit(node)
+
+  def visit_Name(self, node):
+    if node.id == 'rec':
+      self.ok = False
+
+  def _nested(self, node):
+    self.nested += 1
+    self.generic_visit(node)
+    self.nested -= 1
+
+  visit_Lambda = visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _nested
+  visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _nested
+
+  def _suspends(self, node):
+    self.ok = False  # a generator keeps its frame (and `rec`) alive
+
+  visit_Yield = visit_YieldFrom = visit_Await = _suspends
+
+
 def compile_formula(formula, globals_dict):
-  """A function of (rec, table) whose body is the formula; the last expression is returned."""
+  """A function of (rec, table) whose body is the formula; the last expression is returned. Its attribute
+  `rec_reusable` tells whether one record object may serve every row of a batch (_RecOnlyReadAsRecord)."""
   tree = ast.parse(_replace_dollars(formula), '<formula>', 'exec')
   _PrivateAccess().visit(tree)
+  uses = _RecOnlyReadAsRecord()
+  uses.visit(tree)
   body = tree.body
   if not body:
     body = [ast.Return(value=ast.Constant(value=None))]
@@ -514,7 +551,9 @@ def compile_formula(formula, globals_dict):
   code = compile(mod, '<formula>', 'exec')
   ns = {}
   exec(code, globals_dict, ns)
-  return ns['_formula']
+  fn = ns['_formula']
+  fn.rec_reusable = uses.ok
+  return fn
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -794,6 +833,8 @@ class Doc(object):
     if cells is None:
       cells = self.changed[(tid, cid)] = {}
     host_tick = self.host.tick
+    # One `rec` moved from row to row when the formula only reads `rec.Col` (no reference can outlive a cell).
+    rec = _SelfRecord(table, 0) if func.rec_reusable else None
     entry = [tid, cid, 0, col.is_formula]
     stack = self.stack
     stack.append(entry)
@@ -825,7 +866,11 @@ class Doc(object):
             last_look = now
           while True:
             try:
-              v = func(_SelfRecord(table, r), user)
+              if rec is None:
+                v = func(_SelfRecord(table, r), user)
+              else:
+                rec._row = r
+                v = func(rec, user)
               # The common case of _result_cell inline: a finite float into a Numeric column.
               new = v if numeric and type(v) is float and v - v == 0.0 else _result_cell(col, v)
             except KeyboardInterrupt:
