@@ -673,7 +673,7 @@ class Doc(object):
     self.last_tick = 0.0
     self.evaluated = 0
     self.cur_seen = set()
-    self.timing = {}        # phase -> ms of the current host call (see `call`)
+    self.timing = {}        # phase -> microseconds of the current host call (see `call`)
 
   # -- loading ------------------------------------------------------------------------------------
 
@@ -683,7 +683,7 @@ class Doc(object):
     only what changed travels). Formula columns listed in `reset` forget theirs (recomputed and stored)."""
     t0 = _clock()
     self._load(schema, data, reset)
-    self.timing['load'] = (_clock() - t0) * 1000
+    self.timing['load'] = int((_clock() - t0) * 1e6)
 
   def _load(self, schema, data, reset=()):
     old = self.tables
@@ -970,7 +970,7 @@ class Doc(object):
     try:
       self._run_dirty()
     finally:
-      self.timing['evaluate'] = (_clock() - t0) * 1000
+      self.timing['evaluate'] = int((_clock() - t0) * 1e6)
 
   def _run_dirty(self):
     self.host.tick(1)
@@ -1065,7 +1065,7 @@ class Doc(object):
       out.append({'tableId': tid, 'colId': cid, 'id': in_order, 'values': values})
     self.changed = {}
     evaluated, self.evaluated = self.evaluated, 0
-    self.timing['collect'] = (_clock() - t0) * 1000
+    self.timing['collect'] = int((_clock() - t0) * 1e6)
     return {'changed': out, 'evaluated': evaluated}
 
 
@@ -1097,20 +1097,20 @@ def init(tick, tz_offset):
 
 def call(doc_key, op, payload_json):
   """The one entry point of the host. Returns the answer as JSON text, with the timing of its phases in
-  ms (parse, load, evaluate, collect, encode, total; for benchmarks): `timing + "\n" + answer` (one string
+  whole microseconds (parse, load, evaluate, collect, encode, total; for benchmarks): `timing + "\n" + answer` (one string
   crosses to JavaScript cheaply), or (answer, bytes, timing) when long numeric lists of the answer travel
   as float64 bytes beside its text (see _encode)."""
   timing = {}
   t0 = _clock()
   payload = json.loads(payload_json) if payload_json else None
   t1 = _clock()
-  timing['parse'] = (t1 - t0) * 1000
+  timing['parse'] = int((t1 - t0) * 1e6)
   result = _run(doc_key, op, payload, timing)
   t2 = _clock()
   text, blob = _encode(result)
   t3 = _clock()
-  timing['encode'] = (t3 - t2) * 1000
-  timing['total'] = (t3 - t0) * 1000
+  timing['encode'] = int((t3 - t2) * 1e6)
+  timing['total'] = int((t3 - t0) * 1e6)
   if blob:
     return text, blob, json.dumps(timing)
   return json.dumps(timing) + '\n' + text
