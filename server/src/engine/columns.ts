@@ -9,7 +9,7 @@ import { convertStoredCell, type StoredValue } from './cells.js';
 import { parseColType, unknownTypeName, type ColType } from './coltypes.js';
 import { invalidColumn, unknownType } from './failures.js';
 import { normaliseColId } from './ids.js';
-import { columnInfo, makeDecoder, type ColumnMeta, type TableMeta } from './meta.js';
+import { columnInfo, DISPLAY_HELPER_PREFIX, makeDecoder, type ColumnMeta, type TableMeta } from './meta.js';
 import { chunks, toBind, unwrittenStoredValue } from './records.js';
 import { quoteIdent } from './schema.js';
 import { renameColumnInFormula, schemaTypes } from './formulas/rename.js';
@@ -249,6 +249,8 @@ export function modifyColumns(store: Store, tableIdOrRef: string, columns: reado
     store.reload();
     table = store.userTable(table.tableId);
   }
+  // A displayCol changed by PATCH may leave a display helper unused (Grist auto-removes it).
+  if (columns.some((c) => 'displayCol' in c.fields)) { dropUnusedDisplayHelpers(store); }
 }
 
 /** `DELETE /columns/{colId}`: `id` and unknown tables/columns are 404 `Table or column not found "T.C"`. */
@@ -260,8 +262,28 @@ export function deleteColumn(store: Store, tableIdOrRef: string, colId: string):
   if (!table || !col) { throw notFound(); }
   store.db.exec(`ALTER TABLE ${quoteIdent(table.tableId)} DROP COLUMN ${quoteIdent(col.colId)}`);
   store.db.prepare('DELETE FROM "_grist_Tables_column" WHERE id = ?').run(col.colRef);
-  store.db.prepare('UPDATE "_grist_Tables_column" SET visibleCol = 0 WHERE visibleCol = ?').run(col.colRef);
+  // Columns showing the removed column lose their display helper too (Grist removes those helpers with it).
+  store.db.prepare('UPDATE "_grist_Tables_column" SET displayCol = 0, visibleCol = 0 WHERE visibleCol = ?').run(col.colRef);
   store.db.prepare('UPDATE "_grist_Tables_column" SET displayCol = 0 WHERE displayCol = ?').run(col.colRef);
+  store.reload();
+  dropUnusedDisplayHelpers(store);
+}
+
+/**
+ * Removes every display helper column (`gristHelper_Display*`) that no column uses as its `displayCol`
+ * any more, as Grist auto-removes them after each action (display.ts). Reloads the metadata if it removed any.
+ */
+export function dropUnusedDisplayHelpers(store: Store): void {
+  const unused = store.db.prepare(`SELECT c.id AS colRef, c.colId AS colId, t.tableId AS tableId
+      FROM "_grist_Tables_column" c JOIN "_grist_Tables" t ON t.id = c.parentId
+      WHERE substr(c.colId, 1, ?) = ?
+        AND NOT EXISTS (SELECT 1 FROM "_grist_Tables_column" u WHERE u.displayCol = c.id)`)
+    .all(DISPLAY_HELPER_PREFIX.length, DISPLAY_HELPER_PREFIX) as { colRef: number; colId: string; tableId: string }[];
+  if (unused.length === 0) { return; }
+  for (const h of unused) {
+    store.db.exec(`ALTER TABLE ${quoteIdent(h.tableId)} DROP COLUMN ${quoteIdent(h.colId)}`);
+    store.db.prepare('DELETE FROM "_grist_Tables_column" WHERE id = ?').run(h.colRef);
+  }
   store.reload();
 }
 

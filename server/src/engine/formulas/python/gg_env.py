@@ -126,6 +126,54 @@ class CellError(Exception):
   pass
 
 
+class InvalidTypedValue(ValueError):
+  """Raised on `$Ref.Col` when the Ref cell holds text that is not a row id (Grist's alt text)."""
+
+  def __init__(self, typename, text):
+    ValueError.__init__(self, 'Invalid %s: %s' % (typename, text))
+
+
+class AltText(object):
+  """A cell value that does not fit its column's type (e.g. "Nobody" in a Ref column), as Grist reads
+  it in formulas: usable as text or number, and `.Col` on it raises InvalidTypedValue (03 final_state)."""
+  __slots__ = ('_text', '_typename')
+
+  def __init__(self, text, typename):
+    self._text = text
+    self._typename = typename
+
+  def __str__(self):
+    return self._text
+
+  def __int__(self):
+    return int(float(self._text))
+
+  def __float__(self):
+    return float(self._text)
+
+  def __repr__(self):
+    return 'AltText(%r)' % (self._text,)
+
+  def __eq__(self, other):
+    return isinstance(other, AltText) and other._text == self._text
+
+  def __ne__(self, other):
+    return not self.__eq__(other)
+
+  def __hash__(self):
+    return hash((AltText, self._text))
+
+  def __getattr__(self, name):
+    raise InvalidTypedValue(self._typename, self._text)
+
+
+def _ref_value(target, v, via=None):
+  """A Ref cell as a formula sees it: a record, or AltText when the cell holds text instead of a row id."""
+  if v is None or (isinstance(v, int) and not isinstance(v, bool)):
+    return Record(target, v or 0, False, via)
+  return AltText(v if isinstance(v, str) else repr(v), 'Ref')
+
+
 def _from_cell(v):
   if isinstance(v, list) and v and v[0] == 'E':
     return CellErrorValue(v[1] if len(v) > 1 else 'Error')
@@ -354,7 +402,7 @@ class Table(object):
     if is_self and col.base == 'Ref':
       target = doc.tables.get(col.ref_table)
       if target is not None:
-        return Record(target, v if isinstance(v, int) else 0, False, (self.table_id, name))
+        return _ref_value(target, v, (self.table_id, name))
     return self.convert(col, v)
 
   def convert(self, col, v):
@@ -370,7 +418,7 @@ class Table(object):
       target = self.doc.tables.get(col.ref_table)
       if target is None:
         return v
-      return Record(target, v if isinstance(v, int) else 0)
+      return _ref_value(target, v)
     if base == 'RefList':
       target = self.doc.tables.get(col.ref_table)
       ids = v[1:] if isinstance(v, list) and v and v[0] == 'L' else []
@@ -585,6 +633,8 @@ def _to_cell(col, v):
     return ['O', {str(k): _plain(x) for k, x in v.items()}]
   if v is None or isinstance(v, (bool, str)):
     return v
+  if isinstance(v, AltText):
+    return str(v)
   if isinstance(v, int):
     return v if -(2 ** 53) < v < 2 ** 53 else float(v)
   if isinstance(v, float):
