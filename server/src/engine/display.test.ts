@@ -5,13 +5,21 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { GristError } from '../backend/errors.js';
 import { EmbeddedDocument } from './document.js';
 import { pythonLoadMs } from './formulas/runtime.js';
 
 let doc: EmbeddedDocument;
-beforeAll(async () => { await pythonLoadMs(); }, 180_000);
+/** A document with a formula, open for the whole file: the shared runtime stops when no document has formulas. */
+let keepAlive: EmbeddedDocument;
+beforeAll(async () => {
+  await pythonLoadMs();
+  keepAlive = EmbeddedDocument.create(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'engine-display-keep-')), 'doc.grist'));
+  await keepAlive.createTables([{ id: 'T', columns: [{ id: 'F', fields: { formula: '1' } }] }]);
+  await keepAlive.addRecords('T', [{}]);
+}, 180_000);
+afterAll(async () => { await keepAlive?.close(); });
 beforeEach(async () => {
   doc = EmbeddedDocument.create(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'engine-display-')), 'doc.grist'));
   await doc.createTables([
