@@ -182,6 +182,12 @@ function convertColumnData(store: Store, table: TableMeta, colId: string, from: 
   }
 }
 
+/** The table a `Ref:T` / `RefList:T` type points to. */
+function refTarget(type: string): string | undefined {
+  const m = /^Ref(?:List)?:(.+)$/.exec(type);
+  return m?.[1];
+}
+
 /** Applies one PATCH entry; the entry must have been checked with {@link checkPatch}. Returns the final colId. */
 function modifyOne(store: Store, table: TableMeta, col: ColumnMeta, fields: ColumnFieldsInput): string {
   const type = str(fields.type, col.type);
@@ -215,7 +221,12 @@ function modifyOne(store: Store, table: TableMeta, col: ColumnMeta, fields: Colu
     store.db.exec(`ALTER TABLE ${t} RENAME COLUMN ${quoteIdent(col.colId)} TO ${quoteIdent(colId)}`);
     rewriteFormulas(store, table, col.colId, colId);
   }
-  const num = (k: string, cur: number): number => (typeof fields[k] === 'number' ? (fields[k] as number) : cur);
+  // A type change that is not between Ref/RefList types of one table unsets displayCol and visibleCol
+  // unless they are given (as Grist does); the display helper then goes (dropUnusedDisplayHelpers).
+  const keepsRef = refTarget(type) !== undefined && refTarget(type) === refTarget(col.type);
+  const typeResets = typeof fields.type === 'string' && !keepsRef;
+  const num = (k: string, cur: number): number =>
+    (typeof fields[k] === 'number' ? (fields[k] as number) : typeResets && (k === 'displayCol' || k === 'visibleCol') ? 0 : cur);
   const json = (k: string, cur: unknown): string | null => {
     const v = k in fields ? fields[k] : cur;
     return v === null || v === undefined ? null : JSON.stringify(v);
@@ -250,7 +261,7 @@ export function modifyColumns(store: Store, tableIdOrRef: string, columns: reado
     table = store.userTable(table.tableId);
   }
   // A displayCol changed by PATCH may leave a display helper unused (Grist auto-removes it).
-  if (columns.some((c) => 'displayCol' in c.fields)) { dropUnusedDisplayHelpers(store); }
+  if (columns.some((c) => 'displayCol' in c.fields || 'type' in c.fields)) { dropUnusedDisplayHelpers(store); }
 }
 
 /** `DELETE /columns/{colId}`: `id` and unknown tables/columns are 404 `Table or column not found "T.C"`. */
@@ -314,4 +325,5 @@ export function putColumns(
       if (!col.hidden && !keep.has(col.colId)) { deleteColumn(store, table.tableId, col.colId); }
     }
   }
+  dropUnusedDisplayHelpers(store);
 }

@@ -38,7 +38,7 @@ async function helpers(): Promise<{ cols: unknown[]; display: Record<string, str
   const byRef = new Map(all.map((c) => [c.fields.colRef, c.id]));
   return {
     cols: all.filter((c) => c.id.startsWith('gristHelper_')).map((c) => [c.id, c.fields.type, c.fields.isFormula, c.fields.formula]),
-    display: Object.fromEntries(all.filter((c) => c.fields.type.startsWith('Ref:')).map((c) => [c.id, c.fields.displayCol ? byRef.get(c.fields.displayCol) ?? 0 : 0])),
+    display: Object.fromEntries(all.filter((c) => /^Ref(List)?:/.test(c.fields.type)).map((c) => [c.id, c.fields.displayCol ? byRef.get(c.fields.displayCol) ?? 0 : 0])),
   };
 }
 
@@ -115,6 +115,17 @@ describe('SetDisplayFormula', () => {
     // Removing the column a Ref column shows (its visibleCol) removes that column's helper too.
     await doc.deleteColumn('Owners', 'City');
     expect(await helpers()).toEqual({ cols: [], display: { Buyer: 0 } });
+  });
+
+  test('a type change away from Ref unsets displayCol and visibleCol and removes the helper; Ref to RefList of the same table keeps them', async () => {
+    const name = (await doc.listColumns('Owners')).find((c) => c.id === 'Name')?.fields.colRef;
+    await doc.applyUserActions([['ModifyColumn', 'Items', 'Owner', { visibleCol: name }], ['SetDisplayFormula', 'Items', null, 'Owner', '$Owner.Name']]);
+    await doc.modifyColumns('Items', [{ id: 'Owner', fields: { type: 'RefList:Owners' } }]);
+    expect((await helpers()).display.Owner).toBe('gristHelper_Display');
+    await doc.modifyColumns('Items', [{ id: 'Owner', fields: { type: 'Text' } }]);
+    const owner = (await doc.listColumns('Items')).find((c) => c.id === 'Owner');
+    expect([owner?.fields.displayCol, owner?.fields.visibleCol]).toEqual([0, 0]);
+    expect((await helpers()).cols).toEqual([]);
   });
 
   test('bad input is a clear sandbox error and changes nothing', async () => {
