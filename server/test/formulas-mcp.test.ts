@@ -6,6 +6,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddedDocument } from '../src/engine/index.js';
 import { pythonLoadMs } from '../src/engine/formulas/runtime.js';
 import { buildMcpServer } from '../src/mcp/server.js';
 import { startTestGateway, tokens, type TestGateway } from './helpers/gateway.js';
@@ -55,6 +56,46 @@ describe('formulas over MCP', () => {
       ]);
       const sql = await call('sql_query', { query: 'SELECT SUM(Total) AS total FROM Lines' });
       expect(sql.records).toEqual([{ total: 310 }]);
+    } finally {
+      await client.close();
+    }
+  });
+  it('display helper columns (SetDisplayFormula) stay out of describe_table, get_records and the proxy, as manualSort does', async () => {
+    const agent = gw.gateway.services.agents.authenticate(tokens.admin);
+    if (!agent) throw new Error('bad test token');
+    const server = buildMcpServer(gw.gateway.services, agent);
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    const client = new Client({ name: 'test', version: '1.0.0' });
+    await client.connect(clientSide);
+    const call = async (name: string, args: Record<string, unknown>): Promise<any> => {
+      const r = (await client.callTool({ name, arguments: { document: 'main', ...args } })) as ToolResult;
+      expect(r.isError, `${name}: ${r.content[0]?.text}`).toBeFalsy();
+      return r.structuredContent;
+    };
+    try {
+      await call('create_table', { table_id: 'People', columns: [{ id: 'Name', type: 'Text' }] });
+      await call('create_table', { table_id: 'Tasks', columns: [{ id: 'Title', type: 'Text' }, { id: 'Who', type: 'Ref:People' }] });
+      const { record_ids: people } = await call('add_records', { table: 'People', records: [{ Name: 'Ann' }, { Name: 'Bo' }] });
+      await call('add_records', { table: 'Tasks', records: [{ Title: 'plan', Who: people[1] }] });
+      // The gateway has no method for user actions; a document edited in Grist's UI (or over its REST /apply) gets one.
+      const doc = gw.gateway.services.backends.get('main');
+      expect(doc).toBeInstanceOf(EmbeddedDocument);
+      await (doc as EmbeddedDocument).applyUserActions([['SetDisplayFormula', 'Tasks', null, 'Who', '$Who.Name']]);
+      const hiddenCols = (await doc.listColumns('Tasks', { hidden: true })).map((c) => c.id);
+      expect(hiddenCols).toContain('gristHelper_Display');
+
+      const described = await call('describe_table', { table: 'Tasks' });
+      expect(described.columns.map((c: { id: string }) => c.id)).toEqual(['Title', 'Who']);
+      expect((await call('get_records', { table: 'Tasks' })).records).toEqual([{ id: 1, Title: 'plan', Who: people[1] }]);
+      const viaProxy = await gw.proxy(tokens.admin, { method: 'get_records', document: 'main', table: 'Tasks' });
+      expect(viaProxy.status).toBe(200);
+      expect(JSON.stringify(viaProxy.body)).not.toContain('gristHelper_');
+      const describedViaProxy = await gw.proxy(tokens.admin, { method: 'describe_table', document: 'main', table: 'Tasks' });
+      expect(describedViaProxy.body.data.columns.map((c: { id: string }) => c.id)).toEqual(['Title', 'Who']);
+      // SQL sees the helper's computed values, as in Grist (03 sql-ref-after-display).
+      const sql = await call('sql_query', { query: 'SELECT gristHelper_Display AS shown FROM Tasks' });
+      expect(sql.records).toEqual([{ shown: 'Bo' }]);
     } finally {
       await client.close();
     }

@@ -7,6 +7,7 @@ import { GristError, isGristError } from '../backend/errors.js';
 import type { CellValue, ColumnFieldsInput, Fields, UpsertOptions } from '../backend/types.js';
 import type { ApplyResult } from './api.js';
 import { addColumns, deleteColumn, modifyColumns } from './columns.js';
+import { setDisplayFormula } from './display.js';
 import {
   checkWriteColumns, convertEmptyFormulaColumns, deleteRecords, insertRows, updateRecords,
 } from './records.js';
@@ -20,7 +21,7 @@ import { upsertRecords } from './upsert.js';
 const KNOWN = new Set([
   'AddRecord', 'BulkAddRecord', 'UpdateRecord', 'BulkUpdateRecord', 'RemoveRecord', 'BulkRemoveRecord',
   'ReplaceTableData', 'AddOrUpdateRecord', 'BulkAddOrUpdateRecord', 'AddTable', 'AddEmptyTable', 'RenameTable',
-  'RemoveTable', 'AddColumn', 'RenameColumn', 'ModifyColumn', 'RemoveColumn',
+  'RemoveTable', 'AddColumn', 'RenameColumn', 'ModifyColumn', 'RemoveColumn', 'SetDisplayFormula',
 ]);
 
 /** A 500 with the data engine's text. */
@@ -223,6 +224,10 @@ function applyOne(store: Store, action: unknown[], noparse: boolean | undefined)
     case 'RemoveColumn': {
       const t = tableForSchema(store, args[0]);
       deleteColumn(store, t, columnFor(store, t, args[1]));
+      return { ret: null, modified: true };
+    }
+    case 'SetDisplayFormula': {
+      setDisplayFormula(store, tableForSchema(store, args[0]), args[1], args[2], args[3]);
       return { ret: null, modified: true };
     }
     default:

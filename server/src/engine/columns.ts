@@ -9,7 +9,7 @@ import { convertStoredCell, type StoredValue } from './cells.js';
 import { parseColType, unknownTypeName, type ColType } from './coltypes.js';
 import { invalidColumn, unknownType } from './failures.js';
 import { normaliseColId } from './ids.js';
-import { columnInfo, makeDecoder, type ColumnMeta, type TableMeta } from './meta.js';
+import { columnInfo, DISPLAY_HELPER_PREFIX, makeDecoder, type ColumnMeta, type TableMeta } from './meta.js';
 import { chunks, toBind, unwrittenStoredValue } from './records.js';
 import { quoteIdent } from './schema.js';
 import { renameColumnInFormula, schemaTypes } from './formulas/rename.js';
@@ -182,6 +182,12 @@ function convertColumnData(store: Store, table: TableMeta, colId: string, from: 
   }
 }
 
+/** The table a `Ref:T` / `RefList:T` type points to. */
+function refTarget(type: string): string | undefined {
+  const m = /^Ref(?:List)?:(.+)$/.exec(type);
+  return m?.[1];
+}
+
 /** Applies one PATCH entry; the entry must have been checked with {@link checkPatch}. Returns the final colId. */
 function modifyOne(store: Store, table: TableMeta, col: ColumnMeta, fields: ColumnFieldsInput): string {
   const type = str(fields.type, col.type);
@@ -199,8 +205,13 @@ function modifyOne(store: Store, table: TableMeta, col: ColumnMeta, fields: Colu
   }
   const t = quoteIdent(table.tableId);
   // Stored data: a formula that changed (or a column becoming one) holds the unwritten value until the
-  // formula engine stores the new values; data columns keep (and convert) theirs.
-  if (isFormula && (!col.isFormula || formula !== col.formula || type !== col.type)) {
+  // formula engine stores the new values; data columns keep (and convert) theirs. When only the formula
+  // text of a formula column changed, its cells keep their values until the formula engine stores the new
+  // ones (one write of the whole column instead of two); the engine clears them if it cannot.
+  let stale = false;
+  if (isFormula && col.isFormula && col.formula !== '' && formula !== '' && formula !== col.formula && type === col.type) {
+    stale = true;
+  } else if (isFormula && (!col.isFormula || formula !== col.formula || type !== col.type)) {
     const stored = unwrittenStoredValue({ colType, computed: formula !== '' } as ColumnMeta);
     store.db.prepare(`UPDATE ${t} SET ${quoteIdent(col.colId)} = ?`).run(toBind(stored));
   } else if (type !== col.type && !col.computed) {
@@ -210,7 +221,12 @@ function modifyOne(store: Store, table: TableMeta, col: ColumnMeta, fields: Colu
     store.db.exec(`ALTER TABLE ${t} RENAME COLUMN ${quoteIdent(col.colId)} TO ${quoteIdent(colId)}`);
     rewriteFormulas(store, table, col.colId, colId);
   }
-  const num = (k: string, cur: number): number => (typeof fields[k] === 'number' ? (fields[k] as number) : cur);
+  // A type change that is not between Ref/RefList types of one table unsets displayCol and visibleCol
+  // unless they are given (as Grist does); the display helper then goes (dropUnusedDisplayHelpers).
+  const keepsRef = refTarget(type) !== undefined && refTarget(type) === refTarget(col.type);
+  const typeResets = typeof fields.type === 'string' && !keepsRef;
+  const num = (k: string, cur: number): number =>
+    (typeof fields[k] === 'number' ? (fields[k] as number) : typeResets && (k === 'displayCol' || k === 'visibleCol') ? 0 : cur);
   const json = (k: string, cur: unknown): string | null => {
     const v = k in fields ? fields[k] : cur;
     return v === null || v === undefined ? null : JSON.stringify(v);
@@ -223,6 +239,7 @@ function modifyOne(store: Store, table: TableMeta, col: ColumnMeta, fields: Colu
       num('displayCol', col.displayCol), num('visibleCol', col.visibleCol), json('rules', col.rules),
       num('reverseCol', col.reverseCol), num('recalcWhen', col.recalcWhen), json('recalcDeps', col.recalcDeps),
       num('parentPos', col.parentPos), col.colRef);
+  if (stale) { store.changes.staleFormula(table.tableId, colId); }
   // Keep the cached decoder honest until the caller reloads.
   col.decode = makeDecoder(colType, isFormula, formula);
   return colId;
@@ -243,6 +260,8 @@ export function modifyColumns(store: Store, tableIdOrRef: string, columns: reado
     store.reload();
     table = store.userTable(table.tableId);
   }
+  // A displayCol changed by PATCH may leave a display helper unused (Grist auto-removes it).
+  if (columns.some((c) => 'displayCol' in c.fields || 'type' in c.fields)) { dropUnusedDisplayHelpers(store); }
 }
 
 /** `DELETE /columns/{colId}`: `id` and unknown tables/columns are 404 `Table or column not found "T.C"`. */
@@ -254,8 +273,28 @@ export function deleteColumn(store: Store, tableIdOrRef: string, colId: string):
   if (!table || !col) { throw notFound(); }
   store.db.exec(`ALTER TABLE ${quoteIdent(table.tableId)} DROP COLUMN ${quoteIdent(col.colId)}`);
   store.db.prepare('DELETE FROM "_grist_Tables_column" WHERE id = ?').run(col.colRef);
-  store.db.prepare('UPDATE "_grist_Tables_column" SET visibleCol = 0 WHERE visibleCol = ?').run(col.colRef);
+  // Columns showing the removed column lose their display helper too (Grist removes those helpers with it).
+  store.db.prepare('UPDATE "_grist_Tables_column" SET displayCol = 0, visibleCol = 0 WHERE visibleCol = ?').run(col.colRef);
   store.db.prepare('UPDATE "_grist_Tables_column" SET displayCol = 0 WHERE displayCol = ?').run(col.colRef);
+  store.reload();
+  dropUnusedDisplayHelpers(store);
+}
+
+/**
+ * Removes every display helper column (`gristHelper_Display*`) that no column uses as its `displayCol`
+ * any more, as Grist auto-removes them after each action (display.ts). Reloads the metadata if it removed any.
+ */
+export function dropUnusedDisplayHelpers(store: Store): void {
+  const unused = store.db.prepare(`SELECT c.id AS colRef, c.colId AS colId, t.tableId AS tableId
+      FROM "_grist_Tables_column" c JOIN "_grist_Tables" t ON t.id = c.parentId
+      WHERE substr(c.colId, 1, ?) = ?
+        AND NOT EXISTS (SELECT 1 FROM "_grist_Tables_column" u WHERE u.displayCol = c.id)`)
+    .all(DISPLAY_HELPER_PREFIX.length, DISPLAY_HELPER_PREFIX) as { colRef: number; colId: string; tableId: string }[];
+  if (unused.length === 0) { return; }
+  for (const h of unused) {
+    store.db.exec(`ALTER TABLE ${quoteIdent(h.tableId)} DROP COLUMN ${quoteIdent(h.colId)}`);
+    store.db.prepare('DELETE FROM "_grist_Tables_column" WHERE id = ?').run(h.colRef);
+  }
   store.reload();
 }
 
@@ -286,4 +325,5 @@ export function putColumns(
       if (!col.hidden && !keep.has(col.colId)) { deleteColumn(store, table.tableId, col.colId); }
     }
   }
+  dropUnusedDisplayHelpers(store);
 }

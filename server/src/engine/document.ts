@@ -17,7 +17,7 @@ import { applyUserActions } from './apply.js';
 import { Checkpointer } from './checkpoint.js';
 import * as attachments from './attachments.js';
 import * as columns from './columns.js';
-import { FormulaEngine } from './formulas/engine.js';
+import { FormulaEngine, type RecalcPhases } from './formulas/engine.js';
 import { columnInfo } from './meta.js';
 import * as read from './read.js';
 import * as records from './records.js';
@@ -195,6 +195,11 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
   /** How many formula cells the last recalculation evaluated (tests and benchmarks: only what a write affects). */
   get formulaCellsEvaluated(): number {
     return this.formulas.lastEvaluated;
+  }
+
+  /** Where the time of the last recalculation went, phase by phase in ms (benchmarks; formulas/engine.ts). */
+  get formulaPhases(): RecalcPhases {
+    return this.formulas.lastPhases;
   }
 
   /**

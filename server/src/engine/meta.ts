@@ -70,6 +70,9 @@ export function makeDecoder(colType: ColType, isFormula: boolean, formula: strin
   return (stored) => decodeCell(colType, stored);
 }
 
+/** The colId prefix of display helper columns (display.ts); Grist numbers further ones `gristHelper_Display2`, ... */
+export const DISPLAY_HELPER_PREFIX = 'gristHelper_Display';
+
 /** Whether a column is hidden from reads by default. */
 export function isHiddenColId(colId: string): boolean {
   return colId === 'manualSort' || colId.startsWith('gristHelper_');

@@ -15,10 +15,21 @@ export interface TableChanges {
   given: Set<string>;
 }
 
+/** What writes changed since the formula engine last looked. */
+export interface Changes {
+  /** The schema changed. */
+  schema: boolean;
+  /** Row changes per table. */
+  tables: Map<string, TableChanges>;
+  /** Formula columns whose cells hold the values of their previous formula ({@link ChangeLog.staleFormula}). */
+  stale: [tableId: string, colId: string][];
+}
+
 /** Collects the changes of writes since the last {@link ChangeLog.take}. */
 export class ChangeLog {
   private tables = new Map<string, TableChanges>();
   private schema = false;
+  private stale: [tableId: string, colId: string][] = [];
   /** While false (the formula engine writes its results), nothing is recorded. */
   enabled = true;
 
@@ -60,16 +71,25 @@ export class ChangeLog {
     if (this.enabled) { this.schema = true; }
   }
 
+  /**
+   * The formula of a formula column changed and its cells still hold the old formula's values: the
+   * formula engine overwrites them, or clears them if it cannot recalculate.
+   */
+  staleFormula(tableId: string, colId: string): void {
+    if (this.enabled) { this.stale.push([tableId, colId]); }
+  }
+
   /** Whether anything was recorded. */
   get empty(): boolean {
-    return !this.schema && this.tables.size === 0;
+    return !this.schema && this.tables.size === 0 && this.stale.length === 0;
   }
 
   /** Returns and clears what was recorded. */
-  take(): { schema: boolean; tables: Map<string, TableChanges> } {
-    const out = { schema: this.schema, tables: this.tables };
+  take(): Changes {
+    const out = { schema: this.schema, tables: this.tables, stale: this.stale };
     this.schema = false;
     this.tables = new Map();
+    this.stale = [];
     return out;
   }
 

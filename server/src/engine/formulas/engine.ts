@@ -11,24 +11,91 @@
 import type { CellValue } from '../../backend/types.js';
 import { CellError, encodeCell, encodeError, type StoredValue } from '../cells.js';
 import type { ColumnMeta, TableMeta } from '../meta.js';
-import { chunks, toBind } from '../records.js';
+import { chunks, toBind, unwrittenStoredValue } from '../records.js';
 import { quoteIdent } from '../schema.js';
 import type { Store } from '../store.js';
-import type { TableChanges } from './changes.js';
-import { callPython } from './runtime.js';
+import type { Changes, TableChanges } from './changes.js';
+import { callPython, callPythonTimed, float64s, type TimedAnswer } from './runtime.js';
 
-/** One column's new values, as Python answers them. */
+/** A long list of numbers sent as float64 bytes beside the answer's JSON (gg_env.py `_encode`). */
+interface Packed {
+  $f64: [number, number];
+}
+
+/** Ascending row ids without gaps: `count` ids from `first` (gg_env.py `_encode`). */
+interface IdRange {
+  $range: [number, number];
+}
+
+/** One column's new values, row ids ascending, as Python answers them (whole columns compact). */
+interface WireResult {
+  tableId: string;
+  colId: string;
+  id: number[] | IdRange;
+  values: CellValue[] | Packed;
+}
+
+/** One column's new values, unpacked. */
 interface Result {
   tableId: string;
   colId: string;
-  id: number[];
-  values: CellValue[];
+  id: ArrayLike<number>;
+  values: ArrayLike<CellValue>;
 }
 
 /** Python's answer to a load or a delta: changed cells and how many cells were evaluated. */
 interface Answer {
-  changed: Result[];
+  changed: WireResult[];
   evaluated: number;
+}
+
+/** Python's answer, or its request to be sent the whole document again. */
+type AnswerOrReload = Answer | { reload: true };
+
+/**
+ * Results at least this long are stored by one UPDATE statement that asks a function for each row's new
+ * value (see {@link FormulaEngine.storeColumn}); shorter ones by one UPDATE per cell.
+ */
+const BULK_MIN = 256;
+
+/** The SQL function, registered on the document's connection, through which one UPDATE stores a column's results. */
+const VALUE_FUNCTION = 'gg_formula_value';
+
+/** The ids of a range. */
+function idsOf(range: IdRange): Float64Array {
+  const [first, count] = range.$range;
+  const ids = new Float64Array(count);
+  for (let i = 0; i < count; i++) { ids[i] = first + i; }
+  return ids;
+}
+
+/** The results with id ranges expanded and packed values as Float64Arrays over `blob`. */
+function unpack(changed: WireResult[], blob: Uint8Array): Result[] {
+  return changed.map((r) => ({
+    tableId: r.tableId,
+    colId: r.colId,
+    id: Array.isArray(r.id) ? r.id : idsOf(r.id),
+    values: Array.isArray(r.values) ? r.values : float64s(blob, r.values),
+  }));
+}
+
+/** Whether ids are strictly ascending (Python sends them so; the bulk store relies on it). */
+function ascending(ids: ArrayLike<number>): boolean {
+  for (let i = 1; i < ids.length; i++) { if ((ids[i] as number) <= (ids[i - 1] as number)) { return false; } }
+  return true;
+}
+
+/** Index of `id` in ascending `ids`, or -1. */
+function indexOfId(ids: ArrayLike<number>, id: number): number {
+  let lo = 0;
+  let hi = ids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = ids[mid] as number;
+    if (v === id) { return mid; }
+    if (v < id) { lo = mid + 1; } else { hi = mid - 1; }
+  }
+  return -1;
 }
 
 let nextDocKey = 1;
@@ -74,6 +141,14 @@ function readColumns(store: Store, table: TableMeta, cols: ColumnMeta[], where =
   return out;
 }
 
+/**
+ * Milliseconds each phase of a recalculation took: `read` (SQLite reads for what is sent), `transfer`
+ * (JSON text to the worker and the answer back), `python.parse`, `python.load`, `python.evaluate`,
+ * `python.collect`, `python.encode` (Python's side), `parse` (the answer's JSON here), `store` (results
+ * converted and written to SQLite), `total`.
+ */
+export type RecalcPhases = Record<string, number>;
+
 /** Formula engine of one document; see the module comment. */
 export class FormulaEngine {
   private readonly docKey = `doc${nextDocKey++}`;
@@ -82,11 +157,16 @@ export class FormulaEngine {
   private sent = new Map<string, Map<string, string>>();
   /** Formula cells evaluated by the last recalculation (tests and benchmarks check it is only what changed). */
   lastEvaluated = 0;
+  /** Where the time of the last recalculation went (benchmarks). */
+  lastPhases: RecalcPhases = {};
+  /** The stored value of a row's result while {@link storeColumn} runs its UPDATE (what {@link VALUE_FUNCTION} answers). */
+  private valueOf: ((id: number) => StoredValue) | undefined;
+  private valueFunction = false;
 
   constructor(private readonly store: Store) {}
 
   /** Recalculates after a write described by `changes`; resolves once the results are stored. */
-  async afterWrite(changes: { schema: boolean; tables: Map<string, TableChanges> }): Promise<void> {
+  async afterWrite(changes: Changes): Promise<void> {
     if (!hasFormulas(this.store)) {
       if (this.loaded) { await this.drop(); }
       return;
@@ -95,39 +175,85 @@ export class FormulaEngine {
       await this.recalculate(changes);
     } catch (err) {
       this.loaded = false; // start from a fresh copy next time
+      this.clearStale(changes.stale);
       throw err;
     }
   }
 
-  private async recalculate(changes: { schema: boolean; tables: Map<string, TableChanges> }): Promise<void> {
-    let answer: Answer | { reload: true };
-    if (!this.loaded) {
-      answer = await this.load();
-    } else if (changes.schema) {
-      answer = await this.syncSchema(changes.tables);
-      if ('reload' in answer) { answer = await this.load(); }
-    } else {
-      const delta = this.deltaOf(changes.tables);
-      if (delta.length === 0) { return; }
-      answer = await callPython<Answer | { reload: true }>(this.docKey, 'apply', delta);
-      // The runtime restarted (and forgot the document): load it again.
-      if ('reload' in answer) { answer = await this.load(); }
+  /**
+   * After a failed recalculation: the cells of formula columns whose formula changed still hold the old
+   * formula's values; they get the value of a formula not evaluated yet (as a changed formula's cells
+   * would have had before), so no reader takes them for the new formula's values.
+   */
+  private clearStale(stale: Changes['stale']): void {
+    if (stale.length === 0) { return; }
+    try {
+      this.store.withoutChangeLog(() => this.store.write(() => {
+        for (const [tableId, colId] of stale) {
+          const table = this.store.tables.get(tableId);
+          const col = table?.byId.get(colId);
+          if (!table || !col || !isComputed(col)) { continue; }
+          this.store.db.prepare(`UPDATE ${quoteIdent(tableId)} SET ${quoteIdent(colId)} = ?`).run(toBind(unwrittenStoredValue(col)));
+        }
+      }));
+    } catch {
+      // The document could not be written either: the caller gets the recalculation's error.
     }
-    const { changed, evaluated } = answer;
+  }
+
+  private async recalculate(changes: Changes): Promise<void> {
+    const started = performance.now();
+    const phases: RecalcPhases = {};
+    let timed: TimedAnswer<AnswerOrReload>;
+    if (!this.loaded) {
+      timed = await this.load(phases);
+    } else if (changes.schema) {
+      timed = await this.syncSchema(changes.tables, phases);
+      if ('reload' in timed.answer) { timed = await this.load(phases); }
+    } else {
+      const t0 = performance.now();
+      const delta = this.deltaOf(changes.tables);
+      phases.read = performance.now() - t0;
+      if (delta.length === 0) { return; }
+      timed = await this.call('apply', delta, phases);
+      // The runtime restarted (and forgot the document): load it again.
+      if ('reload' in timed.answer) { timed = await this.load(phases); }
+    }
+    const { changed, evaluated } = timed.answer as Answer;
     this.lastEvaluated = evaluated;
-    this.store.withoutChangeLog(() => this.storeResults(changed));
+    const t1 = performance.now();
+    const results = unpack(changed, timed.blob);
+    this.store.withoutChangeLog(() => this.storeResults(results));
+    const done = performance.now();
+    phases.store = done - t1;
+    phases.total = done - started;
+    this.lastPhases = phases;
+  }
+
+  /** Calls Python; adds its phases (and the transfer time around them) to `phases`. */
+  private async call<T>(op: string, payload: unknown, phases: RecalcPhases): Promise<TimedAnswer<T>> {
+    const t0 = performance.now();
+    const timed = await callPythonTimed<T>(this.docKey, op, payload);
+    const roundTrip = performance.now() - t0;
+    const { total = 0, parseAnswer = 0, ...python } = timed.timing;
+    for (const [k, v] of Object.entries(python)) { phases[`python.${k}`] = (phases[`python.${k}`] ?? 0) + v; }
+    phases.parse = (phases.parse ?? 0) + parseAnswer;
+    phases.transfer = (phases.transfer ?? 0) + Math.max(0, roundTrip - total - parseAnswer);
+    return timed;
   }
 
   /** Loads the whole document into Python and recomputes every formula. */
-  private async load(): Promise<Answer> {
+  private async load(phases: RecalcPhases): Promise<TimedAnswer<Answer>> {
+    const t0 = performance.now();
     const data: Record<string, Record<string, CellValue[]>> = {};
     for (const t of this.store.userTables()) {
       data[t.tableId] = readColumns(this.store, t, t.columns.filter((c) => c.colId !== 'manualSort'));
     }
-    const answer = await callPython<Answer>(this.docKey, 'load', { schema: schemaOf(this.store), data });
+    phases.read = (phases.read ?? 0) + performance.now() - t0;
+    const timed = await this.call<Answer>('load', { schema: schemaOf(this.store), data }, phases);
     this.loaded = true;
     this.sent = this.signatures();
-    return answer;
+    return timed;
   }
 
   /**
@@ -135,7 +261,8 @@ export class FormulaEngine {
    * tables, tables whose rows this write changed, data columns that are new or changed type/kind), then
    * every formula is recomputed (dependencies are learnt again as formulas run).
    */
-  private async syncSchema(rowChanges: Map<string, TableChanges>): Promise<Answer | { reload: true }> {
+  private async syncSchema(rowChanges: Map<string, TableChanges>, phases: RecalcPhases): Promise<TimedAnswer<AnswerOrReload>> {
+    const t0 = performance.now();
     const data: Record<string, Record<string, CellValue[]>> = {};
     const reset: [string, string][] = [];
     for (const t of this.store.userTables()) {
@@ -150,9 +277,10 @@ export class FormulaEngine {
       const need = changed.filter((c) => !isComputed(c));
       if (need.length > 0) { data[t.tableId] = readColumns(this.store, t, need); }
     }
-    const answer = await callPython<Answer | { reload: true }>(this.docKey, 'schema', { schema: schemaOf(this.store), data, reset });
+    phases.read = (phases.read ?? 0) + performance.now() - t0;
+    const timed = await this.call<AnswerOrReload>('schema', { schema: schemaOf(this.store), data, reset }, phases);
     this.sent = this.signatures();
-    return answer;
+    return timed;
   }
 
   private signatures(): Map<string, Map<string, string>> {
@@ -197,12 +325,60 @@ export class FormulaEngine {
         const table = store.tables.get(r.tableId);
         const col = table?.byId.get(r.colId);
         if (!table || !col) { continue; }
+        if (r.id.length >= BULK_MIN && ascending(r.id)) {
+          this.storeColumn(table, col, r);
+          continue;
+        }
         const update = store.stmt(`UPDATE ${quoteIdent(table.tableId)} SET ${quoteIdent(col.colId)} = ? WHERE id = ?`);
         for (let i = 0; i < r.id.length; i++) {
           update.run(toBind(storedOf(col, r.values[i] ?? null)), r.id[i]);
         }
       }
     });
+  }
+
+  /**
+   * Stores many results of one column with a single UPDATE: SQLite walks the rows (in id order) and asks
+   * {@link VALUE_FUNCTION} for each new value, instead of one statement run through the driver per cell.
+   * The rows are the id range when the ids are contiguous (a whole-column recompute), else the listed ids.
+   */
+  private storeColumn(table: TableMeta, col: ColumnMeta, r: Result): void {
+    const db = this.store.db;
+    if (!this.valueFunction) {
+      // directOnly: usable by this engine's own statements, never from a view, trigger or schema.
+      db.function(VALUE_FUNCTION, { directOnly: true }, (id: unknown) => {
+        if (!this.valueOf) { throw new Error(`${VALUE_FUNCTION} is only for the formula engine`); }
+        return this.valueOf(Number(id)) as never;
+      });
+      this.valueFunction = true;
+    }
+    const ids = r.id;
+    const n = ids.length;
+    const values = r.values;
+    // Numbers into a Numeric column are stored as they are (storedOf would return them unchanged).
+    const numbers = values instanceof Float64Array && col.colType.base === 'Numeric';
+    let next = 0;
+    this.valueOf = (id) => {
+      let i = next;
+      if (ids[i] !== id) {
+        i = indexOfId(ids, id);
+        if (i < 0) { throw new Error(`no formula result for row ${id} of ${table.tableId}.${col.colId}`); }
+      }
+      next = i + 1;
+      return toBind(numbers ? (values[i] as number) : storedOf(col, values[i] ?? null));
+    };
+    try {
+      const set = `UPDATE ${quoteIdent(table.tableId)} SET ${quoteIdent(col.colId)} = ${VALUE_FUNCTION}(id)`;
+      const first = ids[0] as number;
+      const last = ids[n - 1] as number;
+      if (last - first === n - 1) {
+        this.store.stmt(`${set} WHERE id BETWEEN ? AND ?`).run(first, last);
+      } else {
+        this.store.stmt(`${set} WHERE id IN (SELECT value FROM json_each(?))`).run(JSON.stringify(Array.from(ids)));
+      }
+    } finally {
+      this.valueOf = undefined;
+    }
   }
 }
 

@@ -178,6 +178,74 @@ describe('stored values and recalculation', () => {
     expect((await valuesOf('Projects', ['LeadName'])).LeadName).toEqual(['', 'Alan', '']);
   });
 
+  test('many cells of a column (the bulk path: id ranges, float64 bytes, one UPDATE) are stored as single cells are', async () => {
+    // 600 rows (above the bulk threshold): every 7th X is empty, so some formulas mix numbers and errors.
+    const n = 600;
+    const xs = Array.from({ length: n }, (_, i) => (i % 7 === 0 ? null : i / 4));
+    await doc.createTables([{ id: 'Big', columns: [{ id: 'X', fields: { type: 'Numeric' } }] }]);
+    await doc.addRecords('Big', xs.map((X) => ({ fields: { X } })));
+    const cols = {
+      Twice: ['Numeric', '($X or 0) * 2'], // all numbers: packed as float64
+      Whole: ['Int', 'int($X or 0)'], // all ints: packed as float64, stored as integers
+      Err: ['Numeric', '$X * 2'], // numbers and TypeError cells: JSON
+      Label: ['Text', '"x=%s" % $X'], // text: JSON
+    } satisfies Record<string, [string, string]>;
+    const expected = (x: (number | null)[], k = 2): Record<string, CellValue[]> => ({
+      Twice: x.map((v) => (v ?? 0) * k),
+      Whole: x.map((v) => Math.trunc(v ?? 0)),
+      Err: x.map((v) => (v === null ? ['E', 'TypeError'] : v * k)),
+      Label: x.map((v) => `x=${v === null ? 'None' : Number.isInteger(v) ? v.toFixed(1) : String(v)}`),
+    });
+    expect(await formulas('Big', cols)).toEqual(expected(xs));
+    // Whole numbers are SQLite integers and the others reals, as the one-cell path binds them.
+    const types = await doc.sql('SELECT typeof(Twice) AS t, count(*) AS n FROM Big GROUP BY 1 ORDER BY 1');
+    const whole = expected(xs).Twice?.filter((v) => Number.isInteger(v)).length ?? 0;
+    expect(whole).toBeGreaterThan(0);
+    expect(types.records.map((r) => r.fields)).toEqual([{ t: 'integer', n: whole }, { t: 'real', n: n - whole }]);
+
+    // An update of every other row: 300 rows of results, ids with gaps (listed, not a range).
+    const odd = Array.from({ length: n / 2 }, (_, i) => 2 * i + 1);
+    await doc.updateRecords('Big', odd.map((id) => ({ id, fields: { X: id } })));
+    expect(doc.formulaCellsEvaluated).toBe(odd.length * 4);
+    const xs2 = xs.map((v, i) => ((i + 1) % 2 === 1 ? i + 1 : v));
+    expect(await valuesOf('Big', Object.keys(cols))).toEqual(expected(xs2));
+
+    // A removed row leaves a gap in the ids of a whole-column recompute.
+    await doc.deleteRecords('Big', [10]);
+    await doc.modifyColumns('Big', [{ id: 'Twice', fields: { formula: '($X or 0) * 3' } }]);
+    expect(doc.formulaCellsEvaluated).toBe(4 * (n - 1)); // a schema change recomputes every formula
+    const xs3 = xs2.filter((_, i) => i !== 9);
+    expect((await valuesOf('Big', ['Twice'])).Twice).toEqual(expected(xs3, 3).Twice);
+  });
+
+  test('a record a formula keeps beyond its cell still is its own row', async () => {
+    // Formulas that only read rec.Col share one record object across a batch; one that keeps `rec` must not.
+    await doc.createTables([{ id: 'Kept', columns: [{ id: 'X', fields: { type: 'Int' } }] }]);
+    await doc.addRecords('Kept', Array.from({ length: 300 }, (_, i) => ({ fields: { X: i } })));
+    const v = await formulas('Kept', {
+      First: ['Int', 'global kept\ntry:\n  kept.append(rec)\nexcept NameError:\n  kept = [rec]\nreturn kept[0].id'],
+      Twice: ['Int', '$X * 2'],
+      Later: ['Int', 'f = lambda: rec.X\nreturn f() + 1'],
+    });
+    expect(v.First).toEqual(Array.from({ length: 300 }, () => 1));
+    expect(v.Twice).toEqual(Array.from({ length: 300 }, (_, i) => i * 2));
+    expect(v.Later).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+  });
+
+  test('a changed formula that cannot be recalculated leaves no old values behind', async () => {
+    await formulas('Tasks', { Twice: ['Numeric', '$Hours * 2'] });
+    // The runtime dies (as if killed) while the recalculation of the new formula is under way.
+    const slow = 'import time\nt = time.monotonic()\nwhile time.monotonic() - t < 1:\n  pass\nreturn $Hours * 3';
+    const write = doc.modifyColumns('Tasks', [{ id: 'Twice', fields: { formula: slow } }]);
+    await stopFormulaRuntime();
+    await expect(write).rejects.toThrow(/formulas could not be recalculated/);
+    // Not 6, 9, 4 (the old formula's values): the cells of a formula not evaluated yet.
+    expect((await valuesOf('Tasks', ['Twice'])).Twice).toEqual([['E', 'NotImplementedError'], ['E', 'NotImplementedError'], ['E', 'NotImplementedError']]);
+    // The next write recalculates in a new runtime.
+    await doc.modifyColumns('Tasks', [{ id: 'Twice', fields: { formula: '$Hours * 3' } }]);
+    expect((await valuesOf('Tasks', ['Twice'])).Twice).toEqual([9, 13.5, 6]);
+  }, 120_000);
+
   test('trigger formulas: on new records when not given; on changes of recalcDeps', async () => {
     await doc.addColumns('Tasks', [
       { id: 'Created', fields: { type: 'Text', isFormula: false, formula: '"auto " + str($Hours)' } },
@@ -239,6 +307,26 @@ describe('safety', () => {
       const v = await formulas('Projects', { Spin: ['Any', 'while True:\n  pass'], Ok: ['Any', '$Title'] });
       expect(v.Spin).toEqual([['E', 'TimeoutError'], ['E', 'TimeoutError'], ['E', 'TimeoutError']]);
       expect(v.Ok).toEqual(['Engine', 'Bombe', 'Orphan']);
+    } finally {
+      configureFormulaRuntime({ cellTimeoutMs: 1000 });
+      await stopFormulaRuntime();
+    }
+  }, 120_000);
+
+  test('the time limit is per cell among many fast cells: slow cells within it compute, only the runaway fails', async () => {
+    configureFormulaRuntime({ cellTimeoutMs: 300 });
+    await stopFormulaRuntime();
+    try {
+      await doc.createTables([{ id: 'Many', columns: [{ id: 'X', fields: { type: 'Int' } }] }]);
+      await doc.addRecords('Many', Array.from({ length: 400 }, (_, i) => ({ fields: { X: i } })));
+      // Rows 300 and 301 take 2/3 of the limit each, one after the other, after 299 fast cells; row 350 never ends.
+      const v = await formulas('Many', {
+        Slow: ['Any', 'import time\nif $id in (300, 301):\n  t = time.monotonic()\n  while time.monotonic() - t < 0.2:\n    pass\nreturn $id'],
+        Spin: ['Any', 'while $id == 350:\n  pass\nreturn $id'],
+      });
+      const ids = Array.from({ length: 400 }, (_, i) => i + 1);
+      expect(v.Slow).toEqual(ids);
+      expect(v.Spin).toEqual(ids.map((id) => (id === 350 ? ['E', 'TimeoutError'] : id)));
     } finally {
       configureFormulaRuntime({ cellTimeoutMs: 1000 });
       await stopFormulaRuntime();

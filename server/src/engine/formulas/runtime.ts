@@ -3,9 +3,13 @@
  * (only documents with formulas ever ask for it) and shared by every document. Calls are queued and run
  * one at a time in the worker, so the event loop never waits on Python.
  *
- * Time limit: the worker bumps a shared progress counter at each formula cell; a watchdog here interrupts
- * Python (Pyodide's interrupt buffer -> KeyboardInterrupt -> a `TimeoutError` cell) when the counter has not
- * moved for `cellTimeoutMs`. Memory: WebAssembly growth is capped at `maxMemoryBytes` (MemoryError cells).
+ * Time limit: the worker bumps a shared progress counter as formula cells start (gg_env.py says how often);
+ * a watchdog here interrupts Python (Pyodide's interrupt buffer -> KeyboardInterrupt -> a `TimeoutError`
+ * cell) when the counter has not moved for `cellTimeoutMs`. Memory: WebAssembly growth is capped at
+ * `maxMemoryBytes` (MemoryError cells).
+ *
+ * Answers come back as JSON text plus, for long all-number lists, float64 bytes transferred from the worker
+ * (see {@link float64s}), and the time Python's phases took.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -17,9 +21,32 @@ export interface FormulaRuntimeOptions {
   maxMemoryBytes?: number;
 }
 
+/** A reply of the worker: the answer's JSON text, the float64 bytes it refers to, Python's phase times. */
+interface Reply {
+  text: string;
+  blob: Uint8Array;
+  timing: string;
+}
+
 interface Pending {
-  resolve: (json: string) => void;
+  resolve: (reply: Reply) => void;
   reject: (err: Error) => void;
+}
+
+/** The bytes of an answer without packed lists. */
+const NO_BYTES = new Uint8Array(0);
+
+/** Milliseconds Python spent per phase of one call (parse, load, evaluate, collect, encode, total). */
+export type PythonTiming = Record<string, number>;
+
+/** A message of the worker after it is ready (worker.js). */
+interface WorkerMessage {
+  id: number;
+  ok: boolean;
+  result?: string;
+  blob?: Uint8Array;
+  timing?: string;
+  error?: string;
 }
 
 /** A started worker with its plumbing. */
@@ -48,7 +75,7 @@ class PythonWorker {
     this.ready = new Promise<number>((resolve, reject) => {
       this.worker.once('message', (m: { ready: boolean; loadMs?: number; error?: string }) => {
         if (m.ready) {
-          this.worker.on('message', (r: { id: number; ok: boolean; result?: string; error?: string }) => this.onReply(r));
+          this.worker.on('message', (r: WorkerMessage) => this.onReply(r));
           resolve(m.loadMs ?? 0);
         } else {
           reject(new Error(`Python runtime failed to start: ${m.error ?? 'unknown error'}`));
@@ -67,12 +94,16 @@ class PythonWorker {
     this.pending.clear();
   }
 
-  private onReply(r: { id: number; ok: boolean; result?: string; error?: string }): void {
+  private onReply(r: WorkerMessage): void {
     const p = this.pending.get(r.id);
     if (!p) { return; }
     this.pending.delete(r.id);
     if (this.pending.size === 0) { this.stopWatchdog(); }
-    if (r.ok) { p.resolve(r.result ?? 'null'); } else { p.reject(new Error(`Python: ${r.error ?? 'failed'}`)); }
+    if (r.ok) {
+      p.resolve({ text: r.result ?? 'null', blob: r.blob ?? NO_BYTES, timing: r.timing ?? '{}' });
+    } else {
+      p.reject(new Error(`Python: ${r.error ?? 'failed'}`));
+    }
   }
 
   private startWatchdog(): void {
@@ -99,11 +130,11 @@ class PythonWorker {
     if (this.watchdog) { clearInterval(this.watchdog); this.watchdog = undefined; }
   }
 
-  async call(docKey: string, op: string, payload: unknown): Promise<string> {
+  async call(docKey: string, op: string, payload: unknown): Promise<Reply> {
     await this.ready;
     if (this.dead) { throw new Error('Python runtime is not running'); }
     const id = this.nextId++;
-    return new Promise<string>((resolve, reject) => {
+    return new Promise<Reply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.startWatchdog();
       this.worker.postMessage({ id, docKey, op, payload: payload === undefined ? '' : JSON.stringify(payload) });
@@ -133,20 +164,53 @@ function runtime(): PythonWorker {
 /** Documents whose data the runtime holds; when the last one is dropped the worker stops (and the process can exit). */
 const documents = new Set<string>();
 
+/** An answer of Python, the float64 bytes it refers to, and the time its phases took. */
+export interface TimedAnswer<T> {
+  answer: T;
+  /** The bytes that `{"$f64": [offset, count]}` entries of the answer stand for (empty when none). */
+  blob: Uint8Array;
+  /** Python's phases (ms) and, measured here, `parseAnswer` (JSON.parse of the answer's text). */
+  timing: PythonTiming;
+}
+
 /**
  * Calls `gg_env.call(docKey, op, payload)` in the shared runtime; resolves with the parsed answer. A `load`
  * registers the document, a `drop` unregisters it and stops the runtime once no document uses it.
  */
 export async function callPython<T>(docKey: string, op: string, payload?: unknown): Promise<T> {
+  return (await callPythonTimed<T>(docKey, op, payload)).answer;
+}
+
+/** {@link callPython}, with the bytes the answer refers to and the time each phase took. */
+export async function callPythonTimed<T>(docKey: string, op: string, payload?: unknown): Promise<TimedAnswer<T>> {
   if (op === 'drop') {
     documents.delete(docKey);
-    if (!current) { return null as T; }
-    const answer = await current.call(docKey, op, payload).catch(() => 'null');
+    if (!current) { return { answer: null as T, blob: NO_BYTES, timing: {} }; }
+    const reply = await current.call(docKey, op, payload).catch((): Reply => ({ text: 'null', blob: NO_BYTES, timing: '{}' }));
     if (documents.size === 0) { await stopFormulaRuntime(); }
-    return JSON.parse(answer) as T;
+    return parseReply<T>(reply);
   }
   if (op === 'load') { documents.add(docKey); }
-  return JSON.parse(await runtime().call(docKey, op, payload)) as T;
+  return parseReply<T>(await runtime().call(docKey, op, payload));
+}
+
+function parseReply<T>(reply: Reply): TimedAnswer<T> {
+  const started = performance.now();
+  const answer = JSON.parse(reply.text) as T;
+  const timing = JSON.parse(reply.timing) as PythonTiming; // whole microseconds (cheap for Python to write)
+  for (const k in timing) { timing[k] = (timing[k] as number) / 1000; }
+  timing.parseAnswer = performance.now() - started;
+  return { answer, blob: reply.blob, timing };
+}
+
+/**
+ * The numbers a `{"$f64": [offset, count]}` entry of an answer stands for: a Float64Array over `blob`
+ * (read in place, no copy unless the bytes are not 8-aligned).
+ */
+export function float64s(blob: Uint8Array, entry: { $f64: [number, number] }): Float64Array {
+  const [offset, count] = entry.$f64;
+  const bytes = blob.byteOffset % 8 === 0 ? blob : blob.slice();
+  return new Float64Array(bytes.buffer, bytes.byteOffset + offset * 8, count);
 }
 
 /** Milliseconds the runtime took to load Python (starts it when needed). */

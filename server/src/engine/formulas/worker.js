@@ -2,9 +2,10 @@
  * The worker thread that hosts Pyodide (CPython in WebAssembly) for formula evaluation. Plain JS so it
  * runs under any loader. One worker per process serves every document (see runtime.ts).
  *
- * Protocol (parentPort): in `{ id, docKey, op, payload }` (payload: JSON text), out `{ id, ok, result }`
- * (result: JSON text) or `{ id, ok: false, error }`. First message out: `{ ready: true, loadMs }` or
- * `{ ready: false, error }`.
+ * Protocol (parentPort): in `{ id, docKey, op, payload }` (payload: JSON text), out
+ * `{ id, ok, result, blob?, timing }` (result: JSON text; blob: the float64 bytes its `{"$f64": [offset,
+ * count]}` entries stand for, transferred, not copied; timing: JSON text of Python's phase times) or
+ * `{ id, ok: false, error }`. First message out: `{ ready: true, loadMs }` or `{ ready: false, error }`.
  *
  * Safety: Python sees no JS globals (`jsglobals` is an empty object), the Python-side `js`/`pyodide_js`
  * modules are dropped, network globals of this thread are deleted, WebAssembly memory growth is capped
@@ -80,8 +81,24 @@ parentPort.on('message', (msg) => {
   const { id, docKey, op, payload } = msg;
   try {
     if (!call) { throw new Error('Python did not start'); }
-    const result = call(docKey, op, payload);
-    parentPort.postMessage({ id, ok: true, result });
+    const answer = call(docKey, op, payload);
+    if (typeof answer === 'string') {
+      // `timing + "\n" + text` (JSON text has no raw newline).
+      const cut = answer.indexOf('\n');
+      parentPort.postMessage({ id, ok: true, result: answer.slice(cut + 1), timing: answer.slice(0, cut) });
+      return;
+    }
+    // One conversion of Python's (text, bytes, timing) tuple: strings and one byte buffer, no per-cell proxies.
+    let result, blob, timing;
+    try {
+      [result, blob, timing] = answer.toJs();
+    } finally {
+      answer.destroy();
+    }
+    // toJs copies the bytes out of Python's heap into a buffer of their own: hand that buffer over (never
+    // a view of the heap, which transferring would detach).
+    const own = blob.byteOffset === 0 && blob.buffer.byteLength === blob.byteLength;
+    parentPort.postMessage({ id, ok: true, result, blob, timing }, own ? [blob.buffer] : []);
   } catch (err) {
     parentPort.postMessage({ id, ok: false, error: err instanceof Error ? err.message.split('\n').slice(-3).join(' ').slice(0, 500) : String(err) });
   }
