@@ -22,20 +22,26 @@ afterAll(async () => {
 
 type ToolResult = { isError?: boolean; structuredContent?: any; content: { type: string; text?: string }[] };
 
+/** The admin agent's MCP tools over an in-memory transport; `call` fails the test on a tool error. */
+async function adminTools(): Promise<{ client: Client; call: (name: string, args: Record<string, unknown>) => Promise<any> }> {
+  const agent = gw.gateway.services.agents.authenticate(tokens.admin);
+  if (!agent) throw new Error('bad test token');
+  const server = buildMcpServer(gw.gateway.services, agent);
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: 'test', version: '1.0.0' });
+  await client.connect(clientSide);
+  const call = async (name: string, args: Record<string, unknown>): Promise<any> => {
+    const r = (await client.callTool({ name, arguments: { document: 'main', ...args } })) as ToolResult;
+    expect(r.isError, `${name}: ${r.content[0]?.text}`).toBeFalsy();
+    return r.structuredContent;
+  };
+  return { client, call };
+}
+
 describe('formulas over MCP', () => {
   it('add_column with a formula, read computed values, update an input, read again', async () => {
-    const agent = gw.gateway.services.agents.authenticate(tokens.admin);
-    if (!agent) throw new Error('bad test token');
-    const server = buildMcpServer(gw.gateway.services, agent);
-    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-    await server.connect(serverSide);
-    const client = new Client({ name: 'test', version: '1.0.0' });
-    await client.connect(clientSide);
-    const call = async (name: string, args: Record<string, unknown>): Promise<any> => {
-      const r = (await client.callTool({ name, arguments: { document: 'main', ...args } })) as ToolResult;
-      expect(r.isError, `${name}: ${r.content[0]?.text}`).toBeFalsy();
-      return r.structuredContent;
-    };
+    const { client, call } = await adminTools();
     try {
       await call('create_table', { table_id: 'Lines', columns: [{ id: 'Item', type: 'Text' }, { id: 'Price', type: 'Numeric' }, { id: 'Qty', type: 'Int' }] });
       const { record_ids: ids } = await call('add_records', { table: 'Lines', records: [{ Item: 'pen', Price: 2.5, Qty: 4 }, { Item: 'desk', Price: 150, Qty: 0 }] });
@@ -61,18 +67,7 @@ describe('formulas over MCP', () => {
     }
   });
   it('display helper columns (SetDisplayFormula) stay out of describe_table, get_records and the proxy, as manualSort does', async () => {
-    const agent = gw.gateway.services.agents.authenticate(tokens.admin);
-    if (!agent) throw new Error('bad test token');
-    const server = buildMcpServer(gw.gateway.services, agent);
-    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-    await server.connect(serverSide);
-    const client = new Client({ name: 'test', version: '1.0.0' });
-    await client.connect(clientSide);
-    const call = async (name: string, args: Record<string, unknown>): Promise<any> => {
-      const r = (await client.callTool({ name, arguments: { document: 'main', ...args } })) as ToolResult;
-      expect(r.isError, `${name}: ${r.content[0]?.text}`).toBeFalsy();
-      return r.structuredContent;
-    };
+    const { client, call } = await adminTools();
     try {
       await call('create_table', { table_id: 'People', columns: [{ id: 'Name', type: 'Text' }] });
       await call('create_table', { table_id: 'Tasks', columns: [{ id: 'Title', type: 'Text' }, { id: 'Who', type: 'Ref:People' }] });
