@@ -3,13 +3,12 @@
  * update to an input changes the value on the next read; SQL sees the stored values. Real gateway, real
  * MCP client (in memory), real Python.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedDocument } from '../src/engine/index.js';
 import { pythonLoadMs } from '../src/engine/formulas/runtime.js';
-import { buildMcpServer } from '../src/mcp/server.js';
 import { startTestGateway, tokens, type TestGateway } from './helpers/gateway.js';
+import { connectMcpClient } from './helpers/mcp.js';
 
 let gw: TestGateway;
 beforeAll(async () => {
@@ -24,13 +23,7 @@ type ToolResult = { isError?: boolean; structuredContent?: any; content: { type:
 
 /** The admin agent's MCP tools over an in-memory transport; `call` fails the test on a tool error. */
 async function adminTools(): Promise<{ client: Client; call: (name: string, args: Record<string, unknown>) => Promise<any> }> {
-  const agent = gw.gateway.services.agents.authenticate(tokens.admin);
-  if (!agent) throw new Error('bad test token');
-  const server = buildMcpServer(gw.gateway.services, agent);
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  const client = new Client({ name: 'test', version: '1.0.0' });
-  await client.connect(clientSide);
+  const client = await connectMcpClient(gw, tokens.admin);
   const call = async (name: string, args: Record<string, unknown>): Promise<any> => {
     const r = (await client.callTool({ name, arguments: { document: 'main', ...args } })) as ToolResult;
     expect(r.isError, `${name}: ${r.content[0]?.text}`).toBeFalsy();

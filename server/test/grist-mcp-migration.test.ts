@@ -4,11 +4,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildMcpServer } from '../src/mcp/server.js';
 import { startTestGateway, tokens, type TestGateway } from './helpers/gateway.js';
+import { connectMcpClient } from './helpers/mcp.js';
 
 const README = fs.readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
 const section = README.slice(README.indexOf('## Coming from grist-mcp'), README.indexOf('\n## ', README.indexOf('## Coming from grist-mcp') + 5));
@@ -26,11 +25,7 @@ const call = async (name: string, args: Record<string, unknown>): Promise<ToolRe
 
 beforeAll(async () => {
   gw = await startTestGateway();
-  const agent = gw.gateway.services.agents.authenticate(tokens.admin)!;
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await buildMcpServer(gw.gateway.services, agent).connect(serverSide);
-  client = new Client({ name: 'grist-mcp-user', version: '1.0.0' });
-  await client.connect(clientSide);
+  client = await connectMcpClient(gw, tokens.admin, 'grist-mcp-user');
 });
 afterAll(async () => {
   await client?.close();

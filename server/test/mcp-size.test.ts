@@ -3,11 +3,10 @@
  * right) stays under 10,000 bytes and the get_proxy_documentation answer under 6,000 bytes, measured
  * through a real MCP client.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildMcpServer } from '../src/mcp/server.js';
 import { startTestGateway, tokens, type TestGateway } from './helpers/gateway.js';
+import { connectMcpClient } from './helpers/mcp.js';
 
 /** Limits of issue #13. */
 const TOOL_LIST_MAX_BYTES = 10_000;
@@ -18,11 +17,7 @@ let client: Client;
 
 beforeAll(async () => {
   gw = await startTestGateway();
-  const agent = gw.gateway.services.agents.authenticate(tokens.admin)!;
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await buildMcpServer(gw.gateway.services, agent).connect(serverSide);
-  client = new Client({ name: 'size-test', version: '1.0.0' });
-  await client.connect(clientSide);
+  client = await connectMcpClient(gw, tokens.admin, 'size-test');
 });
 afterAll(async () => {
   await client?.close();

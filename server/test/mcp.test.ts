@@ -7,10 +7,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildMcpServer } from '../src/mcp/server.js';
 import { startTestGateway, tokens, type TestGateway } from './helpers/gateway.js';
+import { connectMcpClient } from './helpers/mcp.js';
 
 let gw: TestGateway;
 
@@ -21,16 +20,7 @@ afterAll(async () => {
   await gw?.close();
 });
 
-async function inMemoryClient(token: string): Promise<Client> {
-  const agent = gw.gateway.services.agents.authenticate(token);
-  if (!agent) throw new Error('bad test token');
-  const server = buildMcpServer(gw.gateway.services, agent);
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  const client = new Client({ name: 'test', version: '1.0.0' });
-  await client.connect(clientSide);
-  return client;
-}
+const inMemoryClient = (token: string): Promise<Client> => connectMcpClient(gw, token);
 
 type ToolResult = { isError?: boolean; structuredContent?: any; content: { type: string; text?: string }[] };
 const call = async (client: Client, name: string, args: Record<string, unknown>): Promise<ToolResult> =>

@@ -3,12 +3,10 @@
  * a real MCP client (in-memory transport to the real MCP server, agent token), the JSON proxy over HTTP and
  * the typed tRPC client over HTTP (session or agent token).
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { createGatewayClient } from '../../../client/src/index.js';
-import { buildMcpServer } from '../../src/mcp/server.js';
 import { appRouter } from '../../src/routers/index.js';
 import type { TestGateway } from './gateway.js';
+import { connectMcpClient } from './mcp.js';
 
 /** The outcome of one call, the same shape whatever the entry point. */
 export interface CallOutcome {
@@ -37,13 +35,7 @@ function kindOf(method: string): 'query' | 'mutate' {
 
 /** MCP tools of an agent (in-memory transport to the real MCP server); data tools get `document`. */
 export async function mcpCaller(gw: TestGateway, agentToken: string, document: string): Promise<Caller> {
-  const agent = gw.gateway.services.agents.authenticate(agentToken);
-  if (!agent) throw new Error('bad test token');
-  const server = buildMcpServer(gw.gateway.services, agent);
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-  await server.connect(serverSide);
-  const client = new Client({ name: 'scope-test', version: '1.0.0' });
-  await client.connect(clientSide);
+  const client = await connectMcpClient(gw, agentToken, 'scope-test');
   const listed = (await client.listTools()).tools;
   const tools = listed.map((t) => t.name);
   const call = (async (method, input) => {
