@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { CellValue } from '../../backend/types.js';
 import { EmbeddedDocument } from '../document.js';
-import { configureFormulaRuntime, pythonLoadMs, stopFormulaRuntime } from './runtime.js';
+import { configureFormulaRuntime, formulaRuntimeRunning, formulaRuntimeStarts, pythonLoadMs, stopFormulaRuntime } from './runtime.js';
 
 // Python loads once per process (seconds on a busy machine): not inside a test's time limit.
 beforeAll(async () => { await pythonLoadMs(); }, 180_000);
@@ -297,6 +297,25 @@ describe('renames and removals', () => {
     await doc.deleteColumn('Tasks', 'Hours');
     expect((await valuesOf('Tasks', ['H'])).H).toEqual([['E', 'AttributeError'], ['E', 'AttributeError'], ['E', 'AttributeError']]);
   });
+});
+
+describe('the runtime\'s life', () => {
+  test('it outlives the last document with formulas for idleStopMs (no second start-up), then stops', async () => {
+    configureFormulaRuntime({ idleStopMs: 1500 });
+    try {
+      await formulas('Projects', { Up: ['Text', '$Title.upper()'] });
+      const starts = formulaRuntimeStarts();
+      await doc.deleteColumn('Projects', 'Up'); // the document has no formulas left: it lets go of Python
+      expect(formulaRuntimeRunning()).toBe(true);
+      expect((await formulas('Projects', { Low: ['Text', '$Title.lower()'] })).Low).toEqual(['engine', 'bombe', 'orphan']);
+      expect(formulaRuntimeStarts()).toBe(starts);
+      await doc.deleteColumn('Projects', 'Low');
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(formulaRuntimeRunning()).toBe(false);
+    } finally {
+      configureFormulaRuntime({ idleStopMs: 120_000 });
+    }
+  }, 120_000);
 });
 
 describe('safety', () => {

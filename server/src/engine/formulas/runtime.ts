@@ -19,6 +19,12 @@ export interface FormulaRuntimeOptions {
   cellTimeoutMs?: number;
   /** Cap of the Python heap in bytes (default 1 GiB). */
   maxMemoryBytes?: number;
+  /**
+   * How long the runtime stays up after the last document with formulas is dropped (default 120,000 ms).
+   * Starting Python costs seconds, so removing a document's last formula and adding one again soon after
+   * must not pay it twice; an idle runtime still never keeps the process alive.
+   */
+  idleStopMs?: number;
 }
 
 /** A reply of the worker: the answer's JSON text, the float64 bytes it refers to, Python's phase times. */
@@ -147,8 +153,12 @@ class PythonWorker {
   }
 }
 
-let options: Required<FormulaRuntimeOptions> = { cellTimeoutMs: 1000, maxMemoryBytes: 1024 * 1024 * 1024 };
+let options: Required<FormulaRuntimeOptions> = { cellTimeoutMs: 1000, maxMemoryBytes: 1024 * 1024 * 1024, idleStopMs: 120_000 };
 let current: PythonWorker | undefined;
+/** Times a runtime was started in this process (diagnostics; tests check restarts with it). */
+let starts = 0;
+/** Stops an idle runtime once no document has used it for `idleStopMs`. */
+let idleTimer: NodeJS.Timeout | undefined;
 
 /** Sets the runtime's limits; applies to a runtime started afterwards. */
 export function configureFormulaRuntime(next: FormulaRuntimeOptions): void {
@@ -157,11 +167,39 @@ export function configureFormulaRuntime(next: FormulaRuntimeOptions): void {
 
 /** The shared runtime, started on first call (and again after it died). */
 function runtime(): PythonWorker {
-  if (!current || current.dead) { current = new PythonWorker(options); }
+  if (!current || current.dead) {
+    current = new PythonWorker(options);
+    starts++;
+  }
   return current;
 }
 
-/** Documents whose data the runtime holds; when the last one is dropped the worker stops (and the process can exit). */
+/** Whether a Python runtime is up (started and not stopped). */
+export function formulaRuntimeRunning(): boolean {
+  return current !== undefined && !current.dead;
+}
+
+/** How many times a Python runtime was started in this process. */
+export function formulaRuntimeStarts(): number {
+  return starts;
+}
+
+function cancelIdleStop(): void {
+  if (idleTimer) { clearTimeout(idleTimer); idleTimer = undefined; }
+}
+
+/** No document uses the runtime any more: stop it after the idle time unless one loads meanwhile. */
+function scheduleIdleStop(): void {
+  cancelIdleStop();
+  const stopping = current;
+  idleTimer = setTimeout(() => {
+    idleTimer = undefined;
+    if (documents.size === 0 && current === stopping) { void stopFormulaRuntime(); }
+  }, options.idleStopMs);
+  idleTimer.unref();
+}
+
+/** Documents whose data the runtime holds; once the last one is dropped the worker stops after `idleStopMs`. */
 const documents = new Set<string>();
 
 /** An answer of Python, the float64 bytes it refers to, and the time its phases took. */
@@ -175,7 +213,7 @@ export interface TimedAnswer<T> {
 
 /**
  * Calls `gg_env.call(docKey, op, payload)` in the shared runtime; resolves with the parsed answer. A `load`
- * registers the document, a `drop` unregisters it and stops the runtime once no document uses it.
+ * registers the document, a `drop` unregisters it; once no document uses the runtime it stops after `idleStopMs`.
  */
 export async function callPython<T>(docKey: string, op: string, payload?: unknown): Promise<T> {
   return (await callPythonTimed<T>(docKey, op, payload)).answer;
@@ -187,10 +225,13 @@ export async function callPythonTimed<T>(docKey: string, op: string, payload?: u
     documents.delete(docKey);
     if (!current) { return { answer: null as T, blob: NO_BYTES, timing: {} }; }
     const reply = await current.call(docKey, op, payload).catch((): Reply => ({ text: 'null', blob: NO_BYTES, timing: '{}' }));
-    if (documents.size === 0) { await stopFormulaRuntime(); }
+    if (documents.size === 0) { scheduleIdleStop(); }
     return parseReply<T>(reply);
   }
-  if (op === 'load') { documents.add(docKey); }
+  if (op === 'load') {
+    documents.add(docKey);
+    cancelIdleStop();
+  }
   return parseReply<T>(await runtime().call(docKey, op, payload));
 }
 
@@ -222,6 +263,7 @@ export async function pythonLoadMs(): Promise<number> {
 export async function stopFormulaRuntime(): Promise<void> {
   const w = current;
   current = undefined;
+  cancelIdleStop();
   documents.clear();
   if (w) { await w.terminate(); }
 }

@@ -1167,29 +1167,26 @@ def call(doc_key, op, payload_json):
 
 
 def _run(doc_key, op, payload, timing):
-  if op == 'load':
-    d = Doc(_HOST)
-    d.timing = timing
-    d.load(payload['schema'], payload['data'])
-    _DOCS[doc_key] = d
-    return d.full_recalc()
-  if op == 'schema':
-    d = _DOCS.get(doc_key)
-    if d is None:
-      return {'reload': True}
-    d.timing = timing
-    d.load(payload['schema'], payload['data'], payload['reset'])
-    return d.full_recalc()
-  if op == 'apply':
-    d = _DOCS.get(doc_key)
-    if d is None:
-      return {'reload': True}
-    d.timing = timing
-    return d.apply(payload)
   if op == 'drop':
     _DOCS.pop(doc_key, None)
     return None
-  raise ValueError('unknown op %r' % op)
+  if op == 'load':
+    d = _DOCS[doc_key] = Doc(_HOST)
+  elif op in ('schema', 'apply'):
+    d = _DOCS.get(doc_key)
+    if d is None:
+      # This runtime does not hold the document (it was restarted): the caller sends it whole again.
+      return {'reload': True}
+  else:
+    raise ValueError('unknown op %r' % op)
+  d.timing = timing
+  if op == 'apply':
+    return d.apply(payload)
+  if op == 'load':
+    d.load(payload['schema'], payload['data'])
+  else:
+    d.load(payload['schema'], payload['data'], payload['reset'])
+  return d.full_recalc()
 
 
 _clock = time.perf_counter
