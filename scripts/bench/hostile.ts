@@ -17,8 +17,9 @@
  * `HOSTILE_EACH=1` first runs each attack alone for `HOSTILE_EACH_MS` (default 6 s) and prints, per attack,
  * the quiet read's p99 and the gateway's event-loop blocks: which attack costs the quiet reader what.
  * `HOSTILE_ONLY=<name part>` runs only the matching attacks (alone and in the mix); `HOSTILE_MIX=0` skips the
- * mix; `HOSTILE_PSS_MS` sets the PSS sampling interval (default 100 ms, 0 turns it off); `HOSTILE_PROF=<dir>`
- * writes a CPU profile of the gateway process there; `HOSTILE_NODE_ARGS` passes node options to it.
+ * mix; `HOSTILE_PSS_MS` sets the PSS sampling interval besides new RSS peaks (default 500 ms, 0: no PSS);
+ * `HOSTILE_PROF=<dir>` writes a CPU profile of the gateway process there; `HOSTILE_NODE_ARGS` passes node
+ * options to it.
  *
  * Memory is printed twice: the peak of the tree's summed RSS, and the peak of its summed PSS (the shared
  * pages of the node binary, mapped by the gateway and every SQL child, counted once in all rather than
@@ -105,8 +106,11 @@ function treeRss(pid: number, children: number[]): Split {
  * counts a page shared by several processes once per process: each SQL child maps the same node binary as
  * the gateway (about 43 of an idle child's 51 MB RSS are such shared file pages), so the RSS sum overstates
  * what the tree really holds. PSS divides each shared page among the processes that map it, so the PSS sum
- * is the tree's real footprint. Reading smaps_rollup walks the process's pages (milliseconds for a few
- * hundred MB): it is read off the event loop (thread pool), one sample at a time.
+ * is the tree's real footprint. (The binary's pages are shared with every other node process on the
+ * machine too, the bench's own included, so even a lone gateway's PSS is below its RSS, by a share that
+ * moves a little as other node processes come and go.) Reading smaps_rollup walks the process's pages
+ * (about 2 ms for 40 MB, 5 ms for 140 MB): it is read off the event loop (thread pool), one sample at a
+ * time, so the quiet reader in this process is not held up by it.
  */
 async function treePss(pid: number, children: number[]): Promise<Split> {
   const pssOf = async (p: number): Promise<number> => {
@@ -121,12 +125,16 @@ async function treePss(pid: number, children: number[]): Promise<Split> {
   return { main: main ?? 0, children: rest.reduce((sum, v) => sum + v, 0) };
 }
 
-/** Milliseconds between PSS samples (`HOSTILE_PSS_MS`; 0 turns them off). */
-const PSS_EVERY_MS = Number(process.env.HOSTILE_PSS_MS ?? 100);
+/** Milliseconds between PSS samples besides those at a new RSS peak (`HOSTILE_PSS_MS`; 0 turns PSS off). */
+const PSS_EVERY_MS = Number(process.env.HOSTILE_PSS_MS ?? 500);
 
 /**
- * Samples the tree's RSS every 100 ms and its PSS every {@link PSS_EVERY_MS}, keeping each one's peak (and
- * its split between the gateway and the SQL children). `stop()` ends it and gives the peaks.
+ * Samples the tree's RSS every 100 ms, keeping its peak (and its split between the gateway and the SQL
+ * children), and its PSS at every new RSS peak and every {@link PSS_EVERY_MS} besides, keeping that peak
+ * too. A PSS sample of a tree of about 400 MB costs the kernel about 18 ms of CPU: every 100 ms that took a
+ * fifth of a core from a 2-core machine under load, enough to move the figures; at a new RSS peak (where
+ * the PSS peak is too: they differ by the shared pages, which hardly move) and twice a second it costs a
+ * few per cent. `stop()` ends it and gives the peaks.
  */
 function sampleTree(pid: number): () => Promise<{ rss: Split; pss: Split; pssSamples: number }> {
   let rss: Split = { main: 0, children: 0 };
@@ -135,13 +143,14 @@ function sampleTree(pid: number): () => Promise<{ rss: Split; pss: Split; pssSam
   let ticks = 0;
   let pssSamples = 0;
   let pssRead: Promise<void> | undefined;
-  let lastPss = 0;
+  let lastPss = -Infinity;
   const rssTimer = setInterval(() => {
     // The SQL children come and go; their list is read again every 500 ms.
     if (++ticks % 5 === 0) children = childrenOf(pid);
     const now = treeRss(pid, children);
-    if (now.main + now.children > rss.main + rss.children) rss = now;
-    if (PSS_EVERY_MS > 0 && !pssRead && performance.now() - lastPss >= PSS_EVERY_MS - 5) {
+    const newPeak = now.main + now.children > rss.main + rss.children;
+    if (newPeak) rss = now;
+    if (PSS_EVERY_MS > 0 && !pssRead && (newPeak || performance.now() - lastPss >= PSS_EVERY_MS - 5)) {
       lastPss = performance.now();
       pssRead = treePss(pid, children).then((p) => {
         pssSamples++;
