@@ -338,10 +338,16 @@ export async function benchHostile(): Promise<void> {
   try {
     const port = await new Promise<number>((resolve, reject) => {
       let text = '';
+      let listening = false;
       child.stdout!.on('data', (c: Buffer) => {
+        // After its port, what the gateway prints (e.g. `--trace-gc` lines) goes to stderr.
+        if (listening) return void process.stderr.write(c);
         text += c.toString();
         const m = /port (\d+)/.exec(text);
-        if (m) resolve(Number(m[1]));
+        if (m) {
+          listening = true;
+          resolve(Number(m[1]));
+        }
       });
       child.on('exit', (code) => reject(new Error(`gateway exited (${code})`)));
     });
