@@ -71,9 +71,24 @@ interface Split {
   children: number;
 }
 
-/** The direct children of `pid` (its SQL processes), from /proc/<pid>/task/<tid>/children (Linux). */
+/**
+ * The direct children of `pid` (its SQL processes), from /proc/<pid>/task/<tid>/children (Linux), or,
+ * on a kernel without those files, from the parent pid of every process in /proc (costlier).
+ */
 function childrenOf(pid: number): number[] {
   const out: number[] = [];
+  if (!fs.existsSync(`/proc/${pid}/task/${pid}/children`)) {
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(entry));
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return out;
+  }
   try {
     for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
       try {
