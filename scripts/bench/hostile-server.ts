@@ -4,7 +4,10 @@
  * SQL children) is measured apart from the clients'.
  *
  * Over its IPC channel it answers `{ type: 'loop' }` with the event-loop blocks seen since the last ask
- * (a 5 ms timer's lateness: how long the loop could not run anything, e.g. a quiet read's answer).
+ * (a 5 ms timer's lateness: how long the loop could not run anything, e.g. a quiet read's answer) and the
+ * process's own memory at its highest RSS since then (`process.memoryUsage()`, sampled every 100 ms):
+ * heap used vs external/array buffers says whether the growth is V8 heap or Buffers, and heap total vs
+ * used how much of it is garbage not yet collected.
  */
 import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
@@ -34,10 +37,20 @@ setInterval(() => {
   if (late > 20) blocks.push(late);
   last = now;
 }, TICK_MS).unref();
+
+/** The memory figures at the highest RSS since the last report (bytes). */
+let peakMemory: NodeJS.MemoryUsage = process.memoryUsage();
+setInterval(() => {
+  // memoryUsage() reads V8's heap statistics and the RSS: a few microseconds, no allocation to speak of.
+  const now = process.memoryUsage();
+  if (now.rss > peakMemory.rss) peakMemory = now;
+}, 100).unref();
+
 process.on('message', (msg: unknown) => {
   if ((msg as { type?: string } | null)?.type !== 'loop') return;
-  process.send?.({ type: 'loop', blocks });
+  process.send?.({ type: 'loop', blocks, memory: peakMemory });
   blocks = [];
+  peakMemory = process.memoryUsage();
 });
 process.on('disconnect', () => process.exit(0));
 process.on('SIGTERM', () => process.exit(0));

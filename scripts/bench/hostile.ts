@@ -16,8 +16,14 @@
  *
  * `HOSTILE_EACH=1` first runs each attack alone for `HOSTILE_EACH_MS` (default 6 s) and prints, per attack,
  * the quiet read's p99 and the gateway's event-loop blocks: which attack costs the quiet reader what.
- * `HOSTILE_ONLY=<name part>` runs only the matching attacks; `HOSTILE_PROF=<dir>` writes a CPU profile of
- * the gateway process there.
+ * `HOSTILE_ONLY=<name part>` runs only the matching attacks (alone and in the mix); `HOSTILE_MIX=0` skips the
+ * mix; `HOSTILE_PSS_MS` sets the PSS sampling interval besides new RSS peaks (default 500 ms, 0: no PSS);
+ * `HOSTILE_PROF=<dir>` writes a CPU profile of the gateway process there; `HOSTILE_NODE_ARGS` passes node
+ * options to it.
+ *
+ * Memory is printed twice: the peak of the tree's summed RSS, and the peak of its summed PSS (the shared
+ * pages of the node binary, mapped by the gateway and every SQL child, counted once in all rather than
+ * once per process; see treePss), with the gateway's own heap / external split at its RSS peak.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -59,8 +65,46 @@ function request(port: number, options: { method?: string; path: string; token?:
   });
 }
 
-/** Resident memory of `pid` and of its direct children (the SQL processes), bytes. Linux /proc. */
-function treeRss(pid: number): { main: number; children: number } {
+/** Memory of the gateway (`main`) and of its direct children (the SQL processes), bytes. */
+interface Split {
+  main: number;
+  children: number;
+}
+
+/**
+ * The direct children of `pid` (its SQL processes), from /proc/<pid>/task/<tid>/children (Linux), or,
+ * on a kernel without those files, from the parent pid of every process in /proc (costlier).
+ */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  if (!fs.existsSync(`/proc/${pid}/task/${pid}/children`)) {
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(entry));
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return out;
+  }
+  try {
+    for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+      try {
+        for (const child of fs.readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ')) if (child) out.push(Number(child));
+      } catch {
+        // thread gone meanwhile
+      }
+    }
+  } catch {
+    // process gone
+  }
+  return out;
+}
+
+/** Resident memory (VmRSS of /proc/<pid>/status) of `pid` and of its children. Cheap: read every 100 ms. */
+function treeRss(pid: number, children: number[]): Split {
   const rssOf = (p: number): number => {
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
@@ -69,19 +113,72 @@ function treeRss(pid: number): { main: number; children: number } {
       return 0;
     }
   };
-  const main = rssOf(pid);
-  let children = 0;
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  return { main: rssOf(pid), children: children.reduce((sum, c) => sum + rssOf(c), 0) };
+}
+
+/**
+ * Proportional set size (`Pss:` of /proc/<pid>/smaps_rollup) of `pid` and of its children. The RSS sum
+ * counts a page shared by several processes once per process: each SQL child maps the same node binary as
+ * the gateway (about 43 of an idle child's 51 MB RSS are such shared file pages), so the RSS sum overstates
+ * what the tree really holds. PSS divides each shared page among the processes that map it, so the PSS sum
+ * is the tree's real footprint. (The binary's pages are shared with every other node process on the
+ * machine too, the bench's own included, so even a lone gateway's PSS is below its RSS, by a share that
+ * moves a little as other node processes come and go.) Reading smaps_rollup walks the process's pages
+ * (about 2 ms for 40 MB, 5 ms for 140 MB): it is read off the event loop (thread pool), one sample at a
+ * time, so the quiet reader in this process is not held up by it.
+ */
+async function treePss(pid: number, children: number[]): Promise<Split> {
+  const pssOf = async (p: number): Promise<number> => {
     try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) children += rssOf(Number(entry));
+      const m = /\nPss:\s+(\d+) kB/.exec(await fs.promises.readFile(`/proc/${p}/smaps_rollup`, 'utf8'));
+      return m ? Number(m[1]) * 1024 : 0;
     } catch {
-      // gone meanwhile
+      return 0;
     }
-  }
-  return { main, children };
+  };
+  const [main, ...rest] = await Promise.all([pid, ...children].map(pssOf));
+  return { main: main ?? 0, children: rest.reduce((sum, v) => sum + v, 0) };
+}
+
+/** Milliseconds between PSS samples besides those at a new RSS peak (`HOSTILE_PSS_MS`; 0 turns PSS off). */
+const PSS_EVERY_MS = Number(process.env.HOSTILE_PSS_MS ?? 500);
+
+/**
+ * Samples the tree's RSS every 100 ms, keeping its peak (and its split between the gateway and the SQL
+ * children), and its PSS at every new RSS peak and every {@link PSS_EVERY_MS} besides, keeping that peak
+ * too. A PSS sample of a tree of about 400 MB costs the kernel about 18 ms of CPU: every 100 ms that took a
+ * fifth of a core from a 2-core machine under load, enough to move the figures; at a new RSS peak (where
+ * the PSS peak is too: they differ by the shared pages, which hardly move) and twice a second it costs a
+ * few per cent. `stop()` ends it and gives the peaks.
+ */
+function sampleTree(pid: number): () => Promise<{ rss: Split; pss: Split; pssSamples: number }> {
+  let rss: Split = { main: 0, children: 0 };
+  let pss: Split = { main: 0, children: 0 };
+  let children = childrenOf(pid);
+  let ticks = 0;
+  let pssSamples = 0;
+  let pssRead: Promise<void> | undefined;
+  let lastPss = -Infinity;
+  const rssTimer = setInterval(() => {
+    // The SQL children come and go; their list is read again every 500 ms.
+    if (++ticks % 5 === 0) children = childrenOf(pid);
+    const now = treeRss(pid, children);
+    const newPeak = now.main + now.children > rss.main + rss.children;
+    if (newPeak) rss = now;
+    if (PSS_EVERY_MS > 0 && !pssRead && (newPeak || performance.now() - lastPss >= PSS_EVERY_MS - 5)) {
+      lastPss = performance.now();
+      pssRead = treePss(pid, children).then((p) => {
+        pssSamples++;
+        if (p.main + p.children > pss.main + pss.children) pss = p;
+        pssRead = undefined;
+      });
+    }
+  }, 100);
+  return async () => {
+    clearInterval(rssTimer);
+    await pssRead;
+    return { rss, pss, pssSamples };
+  };
 }
 
 function percentile(values: number[], p: number): number {
@@ -170,13 +267,21 @@ const ATTACKS = [
   'upload 24 MiB',
 ] as const;
 
-/** The gateway's event-loop blocks (ms, > 20 ms) since the last ask (hostile-server.ts). */
-function loopBlocks(child: ChildProcess): Promise<number[]> {
+/** What the gateway process reports of itself since the last ask (hostile-server.ts). */
+interface GatewayReport {
+  /** Event-loop blocks longer than 20 ms, ms. */
+  blocks: number[];
+  /** Its `process.memoryUsage()` at its highest RSS. */
+  memory: NodeJS.MemoryUsage;
+}
+
+/** The gateway's event-loop blocks and memory at its peak since the last ask (hostile-server.ts). */
+function gatewayReport(child: ChildProcess): Promise<GatewayReport> {
   return new Promise((resolve) => {
     const onMessage = (msg: unknown): void => {
       if ((msg as { type?: string }).type !== 'loop') return;
       child.off('message', onMessage);
-      resolve((msg as { blocks: number[] }).blocks);
+      resolve(msg as GatewayReport);
     };
     child.on('message', onMessage);
     child.send({ type: 'loop' });
@@ -185,29 +290,25 @@ function loopBlocks(child: ChildProcess): Promise<number[]> {
 
 interface PhaseResult {
   latencies: number[];
-  peakRss: number;
-  /** The gateway's and the SQL children's shares at the peak. */
-  peakAt: { main: number; children: number };
+  /** The tree's peak RSS sum and peak PSS sum, each split between the gateway and the SQL children. */
+  rss: Split;
+  pss: Split;
+  pssSamples: number;
+  /** The tree's RSS when the phase began (memory a process took earlier is rarely given back). */
+  startRss: Split;
   counts: Map<string, Map<number, number>>;
-  blocks: number[];
+  /** The gateway's loop blocks, and its own memory at its peak. */
+  report: GatewayReport;
 }
 
 /** Runs one phase: the quiet reader (and the hostile clients, or those named `only`, when asked) for `ms`. */
 async function phase(port: number, gateway: ChildProcess, quiet: string, hostile: string | undefined, only?: string, ms: number = PHASE_MS): Promise<PhaseResult> {
-  const pid = gateway.pid!;
-  await loopBlocks(gateway);
+  await gatewayReport(gateway);
   const started = Date.now();
   const stop = () => Date.now() - started > ms;
   const counts = new Map<string, Map<number, number>>();
-  let peakRss = 0;
-  let peakAt = { main: 0, children: 0 };
-  const sampler = setInterval(() => {
-    const now = treeRss(pid);
-    if (now.main + now.children > peakRss) {
-      peakRss = now.main + now.children;
-      peakAt = now;
-    }
-  }, 100);
+  const startRss = treeRss(gateway.pid!, childrenOf(gateway.pid!));
+  const stopSampling = sampleTree(gateway.pid!);
   // The hostile clients run in a process of their own: their CPU work (building and sending bodies) must
   // not slow the quiet client's own event loop and pass for gateway latency.
   const attackers = hostile ? [runHostileProcess(port, hostile, ms, counts, only ?? process.env.HOSTILE_ONLY)] : [];
@@ -227,10 +328,10 @@ async function phase(port: number, gateway: ChildProcess, quiet: string, hostile
     await new Promise((r) => setTimeout(r, 40));
   }
   await Promise.all(attackers);
-  clearInterval(sampler);
+  const peaks = await stopSampling();
   agent.destroy();
   if (quietResets) counts.set('(quiet reads retried after a reset)', new Map([[0, quietResets]]));
-  return { latencies, peakRss, peakAt, counts, blocks: await loopBlocks(gateway) };
+  return { latencies, ...peaks, startRss, counts, report: await gatewayReport(gateway) };
 }
 
 /** Runs the hostile-mix benchmark and prints its figures. */
@@ -246,14 +347,22 @@ export async function benchHostile(): Promise<void> {
   const server = fileURLToPath(new URL('./hostile-server.ts', import.meta.url));
   // HOSTILE_PROF=<dir>: a CPU profile of the gateway process (what its event loop spent the phases on).
   const prof = process.env.HOSTILE_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HOSTILE_PROF}`] : [];
+  // HOSTILE_NODE_ARGS: further node options for the gateway process only (e.g. `--trace-gc`).
+  prof.push(...(process.env.HOSTILE_NODE_ARGS?.split(' ').filter(Boolean) ?? []));
   const child = spawn(process.execPath, [...prof, '--import', 'tsx', server, config], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env: { ...process.env, LOG_LEVEL: 'silent' } });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       let text = '';
+      let listening = false;
       child.stdout!.on('data', (c: Buffer) => {
+        // After its port, what the gateway prints (e.g. `--trace-gc` lines) goes to stderr.
+        if (listening) return void process.stderr.write(c);
         text += c.toString();
         const m = /port (\d+)/.exec(text);
-        if (m) resolve(Number(m[1]));
+        if (m) {
+          listening = true;
+          resolve(Number(m[1]));
+        }
       });
       child.on('exit', (code) => reject(new Error(`gateway exited (${code})`)));
     });
@@ -279,23 +388,41 @@ export async function benchHostile(): Promise<void> {
     const ms = (v: number) => `${v.toFixed(1)} ms`;
     const blockText = (blocks: number[]) =>
       `loop blocks > 50 ms: ${blocks.filter((b) => b > 50).length}, > 100 ms: ${blocks.filter((b) => b > 100).length}, max ${ms(Math.max(0, ...blocks))}`;
+    const sum = (m: Split) => m.main + m.children;
+    const verdict = (growth: number) => (growth < 200 * 1024 * 1024 ? 'PASS' : 'MISS');
+    // The gateway's own memory at its RSS peak: heap used (live objects and not yet collected garbage) of
+    // the heap V8 holds, and Buffers outside it (external; array buffers are most of that).
+    const heapText = (m: NodeJS.MemoryUsage) =>
+      `heap used ${mb(m.heapUsed)} of ${mb(m.heapTotal)}, external ${mb(m.external)} (array buffers ${mb(m.arrayBuffers)})`;
     const calm = await phase(port, child, quiet, undefined);
+    const only = process.env.HOSTILE_ONLY;
     if (process.env.HOSTILE_EACH) {
       const eachMs = Number(process.env.HOSTILE_EACH_MS ?? 6000);
-      console.log(`each attack alone (${eachMs / 1000} s each): the quiet read's p99 and the gateway's event-loop blocks`);
-      for (const attack of ATTACKS) {
+      console.log(`each attack alone (${eachMs / 1000} s each, one after the other): the quiet read's p99, the gateway's event-loop blocks, the tree's growth over quiet (RSS and PSS sums; RSS also over its level when the attack began, as a process seldom gives memory back) and the gateway's memory at its peak`);
+      console.log(`  (quiet: tree RSS ${mb(sum(calm.rss))}, PSS ${mb(sum(calm.pss))}; gateway RSS ${mb(calm.report.memory.rss)}: ${heapText(calm.report.memory)})`);
+      for (const attack of ATTACKS.filter((a) => !only || a.includes(only))) {
         const alone = await phase(port, child, quiet, hostile, attack, eachMs);
-        console.log(`  ${attack.padEnd(36)} p99 ${ms(percentile(alone.latencies, 99)).padStart(9)}, max ${ms(Math.max(...alone.latencies)).padStart(9)}; ${blockText(alone.blocks)}; RSS +${mb(alone.peakRss - calm.peakRss)}`);
+        console.log(
+          `  ${attack.padEnd(36)} p99 ${ms(percentile(alone.latencies, 99)).padStart(9)}, max ${ms(Math.max(...alone.latencies)).padStart(9)}; ${blockText(alone.report.blocks)}; ` +
+            `RSS +${mb(sum(alone.rss) - sum(calm.rss))} ${verdict(sum(alone.rss) - sum(calm.rss))} (+${mb(sum(alone.rss) - sum(alone.startRss))} over its start), PSS +${mb(sum(alone.pss) - sum(calm.pss))} ${verdict(sum(alone.pss) - sum(calm.pss))}; ` +
+            `gateway RSS ${mb(alone.report.memory.rss)}: ${heapText(alone.report.memory)}`,
+        );
       }
     }
+    if (process.env.HOSTILE_MIX === '0') return;
     const storm = await phase(port, child, quiet, hostile);
     console.log(`hostile mix (gateway in its own process; Big table ${BIG_ROWS.toLocaleString('en-US')} rows; ${PHASE_MS / 1000} s per phase)`);
     console.log(`  small read, quiet:   p50 ${ms(percentile(calm.latencies, 50))}, p99 ${ms(percentile(calm.latencies, 99))}, max ${ms(Math.max(...calm.latencies))} (${calm.latencies.length} reads)`);
     console.log(`  small read, hostile: p50 ${ms(percentile(storm.latencies, 50))}, p99 ${ms(percentile(storm.latencies, 99))}, max ${ms(Math.max(...storm.latencies))} (${storm.latencies.length} reads)  (target p99 < 250 ms)  ${percentile(storm.latencies, 99) < 250 ? 'PASS' : 'MISS'}`);
-    console.log(`  gateway event loop, quiet: ${blockText(calm.blocks)}; hostile: ${blockText(storm.blocks)}`);
-    const growth = storm.peakRss - calm.peakRss;
-    console.log(`  process tree peak RSS: quiet ${mb(calm.peakRss)}, hostile ${mb(storm.peakRss)}, growth ${mb(growth)}  (target < 200 MB)  ${growth < 200 * 1024 * 1024 ? 'PASS' : 'MISS'}`);
-    console.log(`    at the peak: gateway ${mb(storm.peakAt.main)} (quiet ${mb(calm.peakAt.main)}), SQL child processes ${mb(storm.peakAt.children)} (quiet ${mb(calm.peakAt.children)})`);
+    console.log(`  gateway event loop, quiet: ${blockText(calm.report.blocks)}; hostile: ${blockText(storm.report.blocks)}`);
+    const growth = sum(storm.rss) - sum(calm.rss);
+    console.log(`  process tree peak RSS: quiet ${mb(sum(calm.rss))}, hostile ${mb(sum(storm.rss))}, growth ${mb(growth)}  (target < 200 MB)  ${verdict(growth)}`);
+    console.log(`    at the peak: gateway ${mb(storm.rss.main)} (quiet ${mb(calm.rss.main)}), SQL child processes ${mb(storm.rss.children)} (quiet ${mb(calm.rss.children)})`);
+    // The RSS sum counts the node binary's pages once per SQL child; PSS shares them out (see treePss).
+    const pssGrowth = sum(storm.pss) - sum(calm.pss);
+    console.log(`  process tree peak PSS: quiet ${mb(sum(calm.pss))}, hostile ${mb(sum(storm.pss))}, growth ${mb(pssGrowth)}  (target < 200 MB)  ${verdict(pssGrowth)}  (${storm.pssSamples} samples)`);
+    console.log(`    at the peak: gateway ${mb(storm.pss.main)} (quiet ${mb(calm.pss.main)}), SQL child processes ${mb(storm.pss.children)} (quiet ${mb(calm.pss.children)})`);
+    console.log(`  gateway at its own RSS peak: ${mb(storm.report.memory.rss)}: ${heapText(storm.report.memory)} (quiet: ${heapText(calm.report.memory)})`);
     for (const [kind, statuses] of storm.counts) {
       console.log(`    ${kind.padEnd(36)} ${[...statuses].map(([s, n]) => `${s < 0 ? 'hung up' : s}: ${n}`).join(', ')}`);
     }

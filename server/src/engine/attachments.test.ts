@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { GristError } from '../backend/errors.js';
-import { fileExtOf, imageSize } from './attachments.js';
+import { fileExtOf, imageSize, sha1HexInSlices } from './attachments.js';
 import { EmbeddedDocument } from './document.js';
 
 /** A 1x1 PNG (70 bytes, as 07 upload-two's dot.png). */
@@ -89,6 +89,17 @@ describe('attachments', () => {
       const file = await doc.downloadAttachment(id as number);
       expect(Buffer.from(await new Response(file.body).arrayBuffer()).toString()).toBe('same content, twice');
     }
+  });
+
+  test('a multi-megabyte upload is named by the SHA-1 of all its bytes (hashed in slices, from a view into a larger buffer)', async () => {
+    const whole = Buffer.alloc(3 * 1024 * 1024 + 12345);
+    for (let i = 0; i < whole.length; i += 997) whole[i] = i % 251;
+    const view = whole.subarray(7, whole.length - 5);
+    const expected = createHash('sha1').update(view).digest('hex');
+    expect(await sha1HexInSlices(view)).toBe(expected);
+    expect(await sha1HexInSlices(new Uint8Array(0))).toBe(createHash('sha1').digest('hex'));
+    await doc.uploadAttachments([{ fileName: 'big.bin', data: view }]);
+    expect(doc.db.prepare('SELECT length(data) AS n FROM _gristsys_Files WHERE ident = ?').get(`${expected}.bin`)).toEqual({ n: view.length });
   });
 
   test('helpers: extension and PNG size', () => {

@@ -353,8 +353,9 @@ export class EmbeddedDocument implements EmbeddedDocumentApi {
 
   /** `POST /attachments`. */
   async uploadAttachments(files: AttachmentUpload[]): Promise<number[]> {
-    // Hashing megabytes takes tens of ms: done on the thread pool before the write, not inside it.
-    const sha1s = await Promise.all(files.map((f) => attachments.sha1HexOffThread(f.data)));
+    // Hashing megabytes takes tens of ms: done in slices before the write, not inside it.
+    const sha1s: string[] = [];
+    for (const f of files) sha1s.push(await attachments.sha1HexInSlices(f.data));
     return this.write((s) => attachments.uploadAttachments(s, files, sha1s));
   }
 

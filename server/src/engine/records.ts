@@ -237,8 +237,11 @@ export function* insertRowsInSteps(store: Store, table: TableMeta, spec: InsertS
 /** Field names of records in request order of first appearance. */
 export function namesOf(records: readonly { fields?: Fields | undefined }[]): string[] {
   const seen = new Set<string>();
+  // `for...in` over own keys: no key array per record (20,000 of them for a large add).
   for (const r of records) {
-    for (const k of Object.keys(r.fields ?? {})) { seen.add(k); }
+    const fields = r.fields;
+    if (!fields) { continue; }
+    for (const k in fields) { if (Object.hasOwn(fields, k)) { seen.add(k); } }
   }
   return [...seen];
 }

@@ -36,9 +36,15 @@ export async function streamAllRecords(
   let wroteAny = false;
   const slice = (records: readonly unknown[]): Uint8Array => {
     if (records.length === 0) return new Uint8Array(0);
-    const text = (wroteAny ? ',' : '') + records.map((r) => JSON.stringify(r)).join(',');
+    // One JSON text for the slice's array, encoded once; its brackets are cut off on the bytes (the '['
+    // becomes the ',' after the previous slice): the same bytes as stringifying each record and joining
+    // them, without 1,000 small strings, their join and a copy per slice.
+    const bytes = encoder.encode(JSON.stringify(records));
+    const first = !wroteAny;
     wroteAny = true;
-    return encoder.encode(text);
+    if (first) return bytes.subarray(1, bytes.length - 1);
+    bytes[0] = 0x2c; // ','
+    return bytes.subarray(0, bytes.length - 1);
   };
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {

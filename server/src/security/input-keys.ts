@@ -14,8 +14,8 @@ const MAX_DEPTH = 64;
 
 /** Throws INVALID_REQUEST when `input` holds a `__proto__` key anywhere (checked on own keys only). */
 export function refuseForbiddenKeys(input: unknown): void {
-  const found = findForbiddenKey(input, '', 0);
-  if (found !== undefined) throw forbiddenKeyError(found);
+  const found = findForbiddenKey(input, 0);
+  if (found !== undefined) throw forbiddenKeyError(pathText(found));
 }
 
 /**
@@ -31,33 +31,47 @@ export function forbiddenKeyInJson(text: string, strip?: RegExp): GatewayError |
   } catch {
     return undefined; // not JSON: the transport reports that itself
   }
-  const found = findForbiddenKey(parsed, '', 0);
-  return found === undefined ? undefined : forbiddenKeyError(strip ? found.replace(strip, '') : found);
+  const found = findForbiddenKey(parsed, 0);
+  if (found === undefined) return undefined;
+  const path = pathText(found);
+  return forbiddenKeyError(strip ? path.replace(strip, '') : path);
 }
 
 function forbiddenKeyError(path: string): GatewayError {
   return new GatewayError('INVALID_REQUEST', `${path}: "__proto__" cannot be a column id or field name`);
 }
 
-function findForbiddenKey(value: unknown, at: string, depth: number): string | undefined {
+/** `records[3].fields.__proto__` from its segments. */
+function pathText(segments: readonly (string | number)[]): string {
+  let out = '';
+  for (const s of segments) out += typeof s === 'number' ? `[${s}]` : out ? `.${s}` : s;
+  return out;
+}
+
+/**
+ * The path (segments from `value` down) of the first forbidden own key, or undefined. It walks every
+ * object of the input (20,000 records of an add), so it allocates nothing on the way: no key arrays
+ * (`for...in` over own keys) and no path strings, which are built only for the key found.
+ */
+function findForbiddenKey(value: unknown, depth: number): (string | number)[] | undefined {
   if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const v: unknown = value[i];
       if (v !== null && typeof v === 'object') {
-        const found = findForbiddenKey(v, `${at}[${i}]`, depth + 1);
-        if (found !== undefined) return found;
+        const found = findForbiddenKey(v, depth + 1);
+        if (found !== undefined) return (found.unshift(i), found);
       }
     }
     return undefined;
   }
-  for (const key of Object.keys(value)) {
-    const path = at ? `${at}.${key}` : key;
-    if (FORBIDDEN.has(key)) return path;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (FORBIDDEN.has(key)) return [key];
     const v = (value as Record<string, unknown>)[key];
     if (v !== null && typeof v === 'object') {
-      const found = findForbiddenKey(v, path, depth + 1);
-      if (found !== undefined) return found;
+      const found = findForbiddenKey(v, depth + 1);
+      if (found !== undefined) return (found.unshift(key), found);
     }
   }
   return undefined;

@@ -3,6 +3,7 @@
  * capped, tRPC protocol errors carry INVALID_REQUEST, API answers are not cacheable, and the MCP endpoints
  * refuse foreign origins and rebound Host names.
  */
+import dc from 'node:diagnostics_channel';
 import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +79,37 @@ describe('/trpc authenticates before reading the body', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 401/);
     expect(answer.toLowerCase()).toContain('connection: close');
     expect(outcome).toBe('closed');
+  });
+
+  it('reads next to nothing of a refused 32 MiB body, and nothing after the answer', async () => {
+    // The server side of the request, seen through Node's public diagnostics channel.
+    const seen: { atAnswer: number; atClose: Promise<number> }[] = [];
+    const onFinish = (message: unknown): void => {
+      const { request, socket } = message as { request: http.IncomingMessage; socket: net.Socket };
+      if (request.url !== '/trpc/add_records?probe=body') return;
+      seen.push({ atAnswer: socket.bytesRead, atClose: new Promise((resolve) => socket.once('close', () => resolve(socket.bytesRead))) });
+    };
+    dc.subscribe('http.server.response.finish', onFinish);
+    try {
+      const { port } = new URL(gw.url);
+      const body = Buffer.alloc(32 * 1024 * 1024, 0x20);
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, path: '/trpc/add_records?probe=body', method: 'POST', headers: { 'content-type': 'application/json' }, agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', (err) => ((err as NodeJS.ErrnoException).code === 'ECONNRESET' || (err as NodeJS.ErrnoException).code === 'EPIPE' ? undefined : reject(err)));
+        req.end(body);
+      });
+      expect(status).toBe(401);
+      expect(seen).toHaveLength(1);
+      const [{ atAnswer, atClose }] = seen as [(typeof seen)[number]];
+      // What arrived with the headers (one socket read), not the body: and once answered, not a byte more.
+      expect(atAnswer).toBeLessThan(256 * 1024);
+      expect(await atClose).toBe(atAnswer);
+    } finally {
+      dc.unsubscribe('http.server.response.finish', onFinish);
+    }
   });
 
   it('a valid token still gets its body read (control)', async () => {
