@@ -14,8 +14,29 @@ const MAX_DEPTH = 64;
 
 /** Throws INVALID_REQUEST when `input` holds a `__proto__` key anywhere (checked on own keys only). */
 export function refuseForbiddenKeys(input: unknown): void {
+  // The walk that names the key's path builds a string per key: run it only once one is known to be there
+  // (bulk writes carry 100,000s of keys).
+  if (!hasForbiddenKey(input, 0)) return;
   const found = findForbiddenKey(input, '', 0);
   if (found !== undefined) throw forbiddenKeyError(found);
+}
+
+/** Whether a forbidden key is anywhere within {@link MAX_DEPTH} (the same walk as findForbiddenKey, no paths). */
+function hasForbiddenKey(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (v !== null && typeof v === 'object' && hasForbiddenKey(v, depth + 1)) return true;
+    }
+    return false;
+  }
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN.has(key)) return true;
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== null && typeof v === 'object' && hasForbiddenKey(v, depth + 1)) return true;
+  }
+  return false;
 }
 
 /**
