@@ -4,11 +4,17 @@
  *
  *   - add_records of 10,000 rows through the gateway's JSON proxy vs `POST /records` straight to the API
  *     in requests as large as its 1 MiB body limit allows (both serialize the rows inside the timed
- *     region; which side goes first alternates between rounds): ratio of the medians and median of the
- *     per-round ratios (aim <= 1.05)
+ *     region; the order of the three sides rotates between rounds): ratio of the medians and median of the
+ *     per-round ratios (aim <= 1.05). Beside it, the floor of any proxy that must read the rows before it
+ *     writes them: a bare node:http server that receives the same request, JSON.parses it and forwards
+ *     the rows in 1 MiB requests (no auth, no validation).
  *   - get_records of 100 rows (limit 100) vs the faster of `GET /records?limit=100` and
  *     `POST /sql SELECT * ... LIMIT 100`: added ms at the median, and the median of per-round differences
- *     (aim <= 1 ms)
+ *     (aim <= 1 ms). Beside it, the floor of a second HTTP hop: the same `POST /sql` through a bare
+ *     node:http server that forwards it over a keep-alive connection and sends the answer back.
+ *
+ * Both floors run in this process, as the gateway does, and are called with `fetch` like the gateway and
+ * the direct requests, in the same interleaved rounds.
  *   - ten sorted pages of 500 vs ten unsorted pages of 500 through the gateway on a 50,000-row table
  *     (order rotating between rounds): ratio of the medians and median of per-round ratios (aim <= 2)
  *   - a 100,000-row read streamed through the gateway: the gateway process's memory growth (aim < 64 MB)
@@ -18,6 +24,7 @@
  * document there and deletes it afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -131,6 +138,77 @@ export async function benchHttp(): Promise<void> {
   }
 }
 
+/** Reads a request's body whole. */
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}
+
+/**
+ * The floors a gateway is measured against: a bare node:http server in this process that forwards to the
+ * target over one keep-alive agent. `POST /sql` is passed on as it is (the cost of a second hop alone);
+ * `POST /add/{table}` with `{"records": [fields, ...]}` is JSON.parsed and written in 1 MiB
+ * `POST /records` requests (the least a proxy that must read the rows before writing them can do).
+ */
+async function startBareHop(docUrl: string, apiKey: string): Promise<{ url: string; close(): Promise<void> }> {
+  const agent = new http.Agent({ keepAlive: true });
+  const forward = (method: string, path: string, body: Buffer | string) =>
+    new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+      const req = http.request(`${docUrl}${path}`, {
+        method,
+        agent,
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+      });
+      req.once('error', reject);
+      req.once('response', (res) => {
+        readBody(res).then((answer) => resolve({ status: res.statusCode ?? 0, body: answer }), reject);
+      });
+      req.end(body);
+    });
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const body = await readBody(req);
+      let answer: { status: number; body: Buffer };
+      if (req.url === '/sql') answer = await forward('POST', '/sql', body);
+      else {
+        const table = decodeURIComponent(req.url!.replace(/^\/add\//, ''));
+        const records = (JSON.parse(body.toString('utf8')) as { records: Record<string, unknown>[] }).records;
+        const items = records.map((fields) => JSON.stringify({ fields }));
+        const ids: unknown[] = [];
+        answer = { status: 200, body: Buffer.alloc(0) };
+        for (let i = 0; i < items.length && answer.status === 200; ) {
+          let bytes = 16;
+          let j = i;
+          while (j < items.length && bytes + Buffer.byteLength(items[j]!) + 1 <= JSON_LIMIT) bytes += Buffer.byteLength(items[j++]!) + 1;
+          answer = await forward('POST', `/tables/${encodeURIComponent(table)}/records`, `{"records":[${items.slice(i, j).join(',')}]}`);
+          if (answer.status === 200) ids.push(...(JSON.parse(answer.body.toString('utf8')) as { records: { id: number }[] }).records.map((r) => r.id));
+          i = j;
+        }
+        if (answer.status === 200) answer.body = Buffer.from(JSON.stringify({ record_ids: ids }));
+      }
+      res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': String(answer.body.length) });
+      res.end(answer.body);
+    })().catch((err: unknown) => {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(String(err));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        agent.destroy();
+      }),
+  };
+}
+
 async function benchTarget(target: Target, dir: string): Promise<void> {
   const configPath = path.join(dir, `gateway-${target.docId}.yaml`);
   fs.writeFileSync(
@@ -168,6 +246,13 @@ async function benchTarget(target: Target, dir: string): Promise<void> {
     if (!res.ok) throw new Error(`direct read failed: ${res.status} ${await res.text()}`);
     await res.arrayBuffer();
   };
+  const bare = await startBareHop(docUrl, target.apiKey);
+  /** A request to the bare hop (the floor of a second HTTP hop; see startBareHop). */
+  const bareCall = async (path: string, body: string): Promise<void> => {
+    const res = await fetch(`${bare.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    if (!res.ok) throw new Error(`bare hop ${path} failed: ${res.status} ${await res.text()}`);
+    await res.arrayBuffer();
+  };
   try {
     const token = (await call(AGENT, { method: 'request_session_token', document: 'remote', permissions: ['read', 'write', 'schema'], ttl_seconds: 3600 })).token as string;
     const columns = [
@@ -176,44 +261,50 @@ async function benchTarget(target: Target, dir: string): Promise<void> {
     ].map(([id, type]) => ({ id, type }));
     await call(token, { method: 'create_table', table_id: 'Direct', columns });
     await call(token, { method: 'create_table', table_id: 'Proxied', columns });
+    await call(token, { method: 'create_table', table_id: 'Floor', columns });
     const rows = (n: number, offset: number) =>
       Array.from({ length: n }, (_, i) => ({
         Name: `item ${offset + i}`, Qty: (offset + i) % 100, Price: ((offset + i) % 1000) / 10, Paid: i % 2 === 0,
         Day: 1_700_000_000 + (i % 365) * 86_400, Kind: ['a', 'b', 'c'][i % 3]!, Note: 'x'.repeat(i % 20), Score: i * 0.5, Code: `C${i}`, Flag: i % 3 === 0,
       }));
 
-    // 1. Bulk add, interleaved rounds (the first is a warm-up), the order alternating between rounds so that
-    //    neither side always meets Grist right after the other's write.
-    // Five rounds leave 50,000 rows in the gateway's table for the paging figures below.
-    const rounds = 5;
+    // 1. Bulk add, interleaved rounds (the first is a warm-up). Grist is slower for a write that comes right
+    //    after another one, so the order of the three (direct, gateway, floor) rotates: over the six
+    //    measured rounds each takes each place twice.
+    // The first five rounds leave 50,000 rows in the gateway's table for the paging figures below; later
+    // rounds write to another table.
+    const rounds = 7;
+    const pagingRows = 50_000;
+    await call(token, { method: 'create_table', table_id: 'Proxied2', columns });
     const directTimes: number[] = [];
     const proxyTimes: number[] = [];
+    const floorTimes: number[] = [];
     const addRatios: number[] = [];
+    const floorRatios: number[] = [];
     for (let round = 0; round < rounds; round++) {
       const batch = rows(10_000, round * 10_000);
-      const direct = async () => {
+      const timed = async (write: () => Promise<unknown>) => {
         const t = performance.now();
-        await directAdd('Direct', batch);
+        await write();
         return performance.now() - t;
       };
-      const proxied = async () => {
-        const t = performance.now();
-        await call(token, { method: 'add_records', table: 'Proxied', records: batch });
-        return performance.now() - t;
-      };
-      let d: number;
-      let p: number;
-      if (round % 2 === 0) {
-        d = await direct();
-        p = await proxied();
-      } else {
-        p = await proxied();
-        d = await direct();
-      }
+      const proxiedTable = (round + 1) * 10_000 <= pagingRows ? 'Proxied' : 'Proxied2';
+      const sides = [
+        () => timed(() => directAdd('Direct', batch)),
+        () => timed(() => call(token, { method: 'add_records', table: proxiedTable, records: batch })),
+        () => timed(() => bareCall('/add/Floor', JSON.stringify({ records: batch }))),
+      ];
+      const times: number[] = [];
+      // Rounds 1-3 rotate one way, 4-6 the other: every side goes first, second and third twice.
+      const order = round <= 3 ? [0, 1, 2].map((k) => (k + round) % 3) : [2, 1, 0].map((k) => (k + round) % 3);
+      for (const k of order) times[k] = await sides[k]!();
+      const [d, p, f] = times as [number, number, number];
       if (round > 0) {
         directTimes.push(d);
         proxyTimes.push(p);
+        floorTimes.push(f);
         addRatios.push(p / d);
+        floorRatios.push(f / d);
       }
     }
 
@@ -222,7 +313,8 @@ async function benchTarget(target: Target, dir: string): Promise<void> {
     const readGet: number[] = [];
     const readSql: number[] = [];
     const readProxy: number[] = [];
-    const readPairs: { get?: number; sql: number; proxy: number }[] = [];
+    const readBare: number[] = [];
+    const readPairs: { get?: number; sql: number; proxy: number; bare: number }[] = [];
     const sqlBody = JSON.stringify({ sql: 'SELECT * FROM "Proxied" WHERE id > ? ORDER BY id LIMIT 100', args: [0] });
     const getEvery = target.streamRead ? 1 : 4;
     for (let i = 0; i < 140; i++) {
@@ -244,12 +336,20 @@ async function benchTarget(target: Target, dir: string): Promise<void> {
         await call(token, { method: 'get_records', table: 'Proxied', limit: 100 });
         return performance.now() - t0;
       };
+      const timeBare = async () => {
+        const t0 = performance.now();
+        await bareCall('/sql', sqlBody);
+        return performance.now() - t0;
+      };
       let sql: number;
       let proxy: number;
+      let bareHop: number;
       if (Math.floor(i / 4) % 2 === 0) {
         sql = await timeSql();
         proxy = await timeProxy();
+        bareHop = await timeBare();
       } else {
+        bareHop = await timeBare();
         proxy = await timeProxy();
         sql = await timeSql();
       }
@@ -257,9 +357,10 @@ async function benchTarget(target: Target, dir: string): Promise<void> {
       if (get !== undefined) readGet.push(get);
       readSql.push(sql);
       readProxy.push(proxy);
-      readPairs.push({ ...(get !== undefined ? { get } : {}), sql, proxy });
+      readBare.push(bareHop);
+      readPairs.push({ ...(get !== undefined ? { get } : {}), sql, proxy, bare: bareHop });
     }
-    const [g, q, r] = [readGet, readSql, readProxy].map((v) => median(v));
+    const [g, q, r, b] = [readGet, readSql, readProxy, readBare].map((v) => median(v));
     const bestDirect = Math.min(g!, q!);
     // Paired: each gateway read minus the direct read of the same round (of the faster kind).
     const pairedAdded = median(
@@ -268,6 +369,8 @@ async function benchTarget(target: Target, dir: string): Promise<void> {
         return direct === undefined ? [] : [pair.proxy - direct];
       }),
     );
+    const pairedBare = median(readPairs.map((pair) => pair.bare - pair.sql));
+    const pairedOverBare = median(readPairs.map((pair) => pair.proxy - pair.bare));
 
     // 3. Ten pages of 500, sorted vs unsorted, through the gateway (table holds >= 50,000 rows), the order
     //    rotating between rounds.
@@ -306,9 +409,15 @@ async function benchTarget(target: Target, dir: string): Promise<void> {
       `  add_records 10,000 rows x 10 columns (${directTimes.length} rounds): best direct (POST /records, 1 MiB requests) ${median(directTimes).toFixed(1)} ms, through the gateway ${median(proxyTimes).toFixed(1)} ms, ratio ${(median(proxyTimes) / median(directTimes)).toFixed(3)}, median of paired ratios ${median(addRatios).toFixed(3)} (aim <= 1.05)`,
     );
     console.log(
+      `    floor: a bare node:http proxy that JSON.parses the rows and forwards them in 1 MiB requests ${median(floorTimes).toFixed(1)} ms, ratio ${(median(floorTimes) / median(directTimes)).toFixed(3)}, paired ${median(floorRatios).toFixed(3)}; the gateway over that floor ${(median(proxyTimes) - median(floorTimes)).toFixed(1)} ms`,
+    );
+    console.log(
       `  get_records 100 rows: direct GET /records ${g!.toFixed(2)} ms, direct POST /sql ${q!.toFixed(2)} ms, through the gateway ${r!.toFixed(2)} ms, added ${(r! - bestDirect).toFixed(2)} ms at the median over the faster, ${pairedAdded.toFixed(2)} ms median of paired differences (aim <= 1 ms)`,
     );
-    const total = 10_000 * rounds;
+    console.log(
+      `    floor: POST /sql through a bare node:http hop ${b!.toFixed(2)} ms (+${(b! - q!).toFixed(2)} ms over direct, paired ${pairedBare.toFixed(2)}); the gateway over that floor +${(r! - b!).toFixed(2)} ms (paired ${pairedOverBare.toFixed(2)})`,
+    );
+    const total = pagingRows;
     console.log(
       `  10 pages of 500 on ${total.toLocaleString('en-US')} rows (${unsorted.length} rounds): unsorted ${median(unsorted).toFixed(0)} ms, sorted by -Price ${median(sortedNum).toFixed(0)} ms (ratio ${(median(sortedNum) / median(unsorted)).toFixed(2)}, paired ${median(ratioNum).toFixed(2)}), by Name ${median(sortedText).toFixed(0)} ms (ratio ${(median(sortedText) / median(unsorted)).toFixed(2)}, paired ${median(ratioText).toFixed(2)}) (aim <= 2)`,
     );
@@ -334,6 +443,7 @@ async function benchTarget(target: Target, dir: string): Promise<void> {
       );
     }
   } finally {
+    await bare.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await gateway.close();
   }

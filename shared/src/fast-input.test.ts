@@ -92,6 +92,37 @@ describe('fast output path', () => {
     expect(fastHits).toBeGreaterThan(5);
   });
 
+  it('add_records: accepts only what zod returns unchanged, else gives zod\'s result', () => {
+    const addSchema = methods.add_records.output;
+    const fastAdd = withFastOutput('add_records', addSchema);
+    const cases: unknown[] = [
+      { record_ids: [] },
+      { record_ids: [1, 2, 3] },
+      { record_ids: [1, 2.5] },
+      { record_ids: [1, Number.MAX_SAFE_INTEGER + 1] },
+      { record_ids: [1, '2'] },
+      { record_ids: [-1, 0] },
+      { record_ids: [1], extra: true },
+      { record_ids: 'x' },
+      {},
+      null,
+      [1],
+    ];
+    let fastHits = 0;
+    for (const output of cases) {
+      const label = JSON.stringify(output);
+      const reference = addSchema.safeParse(output);
+      if (fastOutputChecks['add_records']?.(output)) {
+        fastHits += 1;
+        expect(reference.success, label).toBe(true);
+        expect(JSON.stringify(reference.data), label).toBe(JSON.stringify(output));
+      }
+      if (reference.success) expect(JSON.stringify(fastAdd.parse(output)), label).toBe(JSON.stringify(reference.data));
+      else expect(() => fastAdd.parse(output), label).toThrow();
+    }
+    expect(fastHits).toBe(3);
+  });
+
   it('takes the fast path for a 2,000-record page', () => {
     const page = { records: Array.from({ length: 2000 }, (_, i) => ({ id: i + 1, Name: `n${i}`, N: i, Score: i / 3, Tags: ['L', 'a'] })), next_cursor: 'c' };
     expect(fastOutputChecks['get_records']?.(page)).toBe(true);

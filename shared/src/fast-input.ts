@@ -1,7 +1,8 @@
 /**
  * A compiled fast path for validating the inputs of the bulk record methods (`add_records`,
- * `update_records`, `add_or_update_records`), whose cost grows with the number of cells, and the output of
- * `get_records` (thousands of records per answer, e.g. every slice of a streamed whole-table read).
+ * `update_records`, `add_or_update_records`), whose cost grows with the number of cells, and the outputs of
+ * `get_records` (thousands of records per answer, e.g. every slice of a streamed whole-table read) and
+ * `add_records` (one id per added row).
  *
  * zod validates 10,000 rows x 10 cells in tens of milliseconds; these hand-written checks do the same
  * test in a few. They accept exactly a subset of what the registry's zod schema accepts, and only inputs
@@ -125,6 +126,8 @@ export const fastOutputChecks: Readonly<Record<string, (output: unknown) => bool
       records: { check: everyItem(isPlainFlatRecord) },
       next_cursor: { check: (v) => v === null || typeof v === 'string' },
     }) && Object.keys(output as object)[0] === 'records',
+  // One id per added row (10,000s of them): zod's `z.int()` is a safe integer.
+  add_records: (output) => hasShape(output, { record_ids: { check: everyItem((v) => typeof v === 'number' && Number.isSafeInteger(v)) } }),
 };
 
 /** The method's output schema with the fast path in front (see {@link withFastInput}). */

@@ -45,15 +45,21 @@ export function chunkText(chunk: Chunk): string {
  */
 export class ChunkStream<T> {
   #next = 0;
+  /** Byte budget of the next chunk built from items (the first one may be smaller, see the constructor). */
+  #budget: number;
   /** Exactly sized pieces of a re-cut chunk, handed out before anything else. */
   readonly #pending: Chunk[] = [];
 
+  /** `firstMaxBytes`: a smaller budget for the first chunk only (default `maxBytes`). */
   constructor(
     private readonly items: readonly T[],
     private readonly indexes: readonly number[],
     private readonly maxRows: number,
     private readonly maxBytes: number,
-  ) {}
+    firstMaxBytes = maxBytes,
+  ) {
+    this.#budget = Math.min(firstMaxBytes, maxBytes);
+  }
 
   /** Whether chunks remain. */
   get done(): boolean {
@@ -65,13 +71,15 @@ export class ChunkStream<T> {
     const pending = this.#pending.shift();
     if (pending) return pending;
     if (this.#next >= this.indexes.length) return undefined;
+    const maxBytes = this.#budget;
+    this.#budget = this.maxBytes;
     const chunk: Chunk = { indexes: [], json: [], bytes: 0 };
     let units = 0;
     while (this.#next < this.indexes.length) {
       const index = this.indexes[this.#next] as number;
       const json = JSON.stringify(this.items[index]);
       const size = json.length + 1; // and a comma
-      if (chunk.json.length > 0 && (chunk.json.length >= this.maxRows || units + size > this.maxBytes)) break;
+      if (chunk.json.length > 0 && (chunk.json.length >= this.maxRows || units + size > maxBytes)) break;
       chunk.indexes.push(index);
       chunk.json.push(json);
       units += size;
@@ -79,13 +87,59 @@ export class ChunkStream<T> {
     }
     const text = chunk.json.join(',');
     chunk.bytes = Buffer.byteLength(text, 'utf8') + 1;
-    if (chunk.bytes === units || chunk.bytes <= this.maxBytes || chunk.json.length === 1) {
+    if (chunk.bytes === units || chunk.bytes <= maxBytes || chunk.json.length === 1) {
       chunk.text = text;
       return chunk;
     }
     // Non-ASCII text made the chunk too large: cut it again with exact sizes.
-    this.#pending.push(...cutExactly(chunk, this.maxRows, this.maxBytes));
+    this.#pending.push(...cutExactly(chunk, this.maxRows, maxBytes));
     return this.#pending.shift();
+  }
+}
+
+/**
+ * Whether the JSON of `items` (joined with commas) surely takes more than `bytes` bytes, from a lower
+ * bound of each value's JSON length that stops as soon as it passes `bytes` (so it costs a fraction of
+ * serializing): strings take at least their length plus quotes, numbers a character, `true`/`null` four.
+ */
+export function jsonSurelyLongerThan(items: readonly unknown[], bytes: number): boolean {
+  let total = 0;
+  for (let i = 0; i < items.length; i++) {
+    total += minJsonLength(items[i], 0) + 1;
+    if (total > bytes) return true;
+  }
+  return false;
+}
+
+function minJsonLength(value: unknown, depth: number): number {
+  switch (typeof value) {
+    case 'string':
+      return value.length + 2;
+    case 'number':
+      return 1;
+    case 'boolean':
+      return 4;
+    case 'object': {
+      if (value === null) return 4;
+      if (depth > 4) return 2;
+      if (Array.isArray(value)) {
+        let n = 2 + Math.max(0, value.length - 1);
+        for (const v of value) n += minJsonLength(v, depth + 1);
+        return n;
+      }
+      let n = 2;
+      let keys = 0;
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) continue;
+        const v = (value as Record<string, unknown>)[key];
+        if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+        keys += 1;
+        n += key.length + 3 + minJsonLength(v, depth + 1);
+      }
+      return n + Math.max(0, keys - 1);
+    }
+    default:
+      return 0; // undefined, functions, symbols: left out (or `null` in lists, which only adds)
   }
 }
 

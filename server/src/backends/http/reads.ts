@@ -212,12 +212,13 @@ export class RecordReader {
     if (unsafeSince !== undefined && Date.now() - unsafeSince < UNSAFE_SORT_MEMORY_MS) return undefined;
     const columns = await this.columns.get(query.table);
     const facts = this.#textFacts.get(query.table) ?? new Map<string, TextFacts | undefined>();
-    if ([...facts.values()].some((v) => v === undefined)) {
+    const keys = query.sort === undefined ? [] : parseSort(query.sort);
+    if (keys.length > 0 && [...facts.values()].some((v) => v === undefined)) {
       const bad = [...facts.entries()].filter(([, v]) => v === undefined).map(([k]) => k);
-      if (parseSort(query.sort ?? '').some((k) => bad.includes(String(k.col)))) return undefined;
+      if (keys.some((k) => bad.includes(String(k.col)))) return undefined;
     }
     const gate: VersionGate | undefined =
-      parseSort(query.sort ?? '').length > 0 && (await this.#hasVersion()) ? { expr: VERSION_SQL, verified: (check) => this.#verified.get(check) } : undefined;
+      keys.length > 0 && (await this.#hasVersion()) ? { expr: VERSION_SQL, verified: (check) => this.#verified.get(check) } : undefined;
     const built = buildPageSql(query, columns, facts as Map<string, TextFacts>, gate);
     if (!built) return undefined;
     const rows = await this.#runSql(query.table, built.sql, built.args);
@@ -248,7 +249,6 @@ export class RecordReader {
     const selected = query.select === undefined ? undefined : new Set(query.select);
     const decoded = selected === undefined ? columns : columns.filter((c) => selected.has(c.id));
     const known = new Set(decoded.map((c) => c.id));
-    const keys = query.sort === undefined ? [] : parseSort(query.sort);
     const records: GristRecord[] = [];
     const positions: SortPosition[] = [];
     try {
@@ -263,7 +263,7 @@ export class RecordReader {
         records.push(record);
         positions.push({
           id: record.id,
-          values: keys.map((k): CellValue => {
+          values: keys.length === 0 ? [] : keys.map((k): CellValue => {
             if (k.col === 'id') return record.id;
             if (k.col === 'manualSort') return typeof manualSort === 'number' ? manualSort : null;
             return record.fields[String(k.col)] ?? null;

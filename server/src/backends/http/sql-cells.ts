@@ -86,6 +86,18 @@ export function decodeCell(type: string, stored: unknown): Decoded {
   return { value: stored as CellValue };
 }
 
+/** Types whose stored numbers and texts are the record values as they are (see the table above). */
+const passThrough = new Map<string, boolean>();
+
+function passesThrough(type: string): boolean {
+  let known = passThrough.get(type);
+  if (known === undefined) {
+    known = type !== 'Bool' && !LIST_TYPES.test(type);
+    if (passThrough.size < 1000) passThrough.set(type, known);
+  }
+  return known;
+}
+
 /**
  * One `/sql` row as a record: fields in column order (hidden ones only with `hidden`), `errors` only when
  * a cell holds an error, as `GET /records` answers.
@@ -97,7 +109,13 @@ export function decodeRow(row: Record<string, unknown>, columns: readonly Decode
   let errors: Record<string, string> | undefined;
   for (const col of columns) {
     if (col.hidden && !hidden) continue;
-    const cell = decodeCell(col.type, row[col.id]);
+    const stored = row[col.id];
+    // The common case without a call or an object per cell: a number, text or null that decodes to itself.
+    if (stored === null || (typeof stored !== 'object' && stored !== undefined && passesThrough(col.type))) {
+      fields[col.id] = stored as CellValue;
+      continue;
+    }
+    const cell = decodeCell(col.type, stored);
     if ('error' in cell) {
       fields[col.id] = null;
       (errors ??= {})[col.id] = cell.error;

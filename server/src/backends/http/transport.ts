@@ -107,10 +107,18 @@ function nodeResponse(res: http.IncomingMessage): TransportResponse {
       const value = res.headers[name.toLowerCase()];
       return Array.isArray(value) ? value.join(', ') : value;
     },
-    async text() {
-      const chunks: Buffer[] = [];
-      for await (const chunk of res) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
+    text() {
+      // Plain 'data'/'end' events: the async iterator costs a promise per chunk (most answers are one).
+      return new Promise<string>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+        res.once('error', reject);
+        // Destroyed before the end (aborted by the timeout signal): no 'end' will come.
+        res.once('close', () => {
+          if (!res.complete) reject(new Error('the answer was cut off before its end'));
+        });
+      });
     },
     stream() {
       return Readable.toWeb(res) as ReadableStream<Uint8Array>;

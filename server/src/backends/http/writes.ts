@@ -13,12 +13,15 @@
 import { GristError } from '../../backend/errors.js';
 import type { Fields, UpsertOptions, UpsertRecord, UpsertResult, WriteOptions } from '../../backend/types.js';
 import { isMissingRoute, isTooLarge, type DocCapabilities } from './capabilities.js';
-import { ChunkStream, chunkBytes, chunkItems, chunkText, groupByKeySet, splitChunk, type Chunk } from './chunks.js';
+import { ChunkStream, chunkBytes, chunkItems, chunkText, groupByKeySet, jsonSurelyLongerThan, splitChunk, type Chunk } from './chunks.js';
 import { seg, type GristClient } from './client.js';
 import { idsAt, isObject, malformed } from './shapes.js';
 
 /** Ids per `POST /records/delete` request (about 100 KB of JSON). */
 const IDS_PER_DELETE = 10_000;
+
+/** Items serialized to estimate the size of a large write (see {@link firstChunkBudget}). */
+const SAMPLE_ITEMS = 64;
 
 /** Bytes of `{"records":[` and `]}` around a chunk's items. */
 const ENVELOPE_BYTES = 16;
@@ -80,7 +83,7 @@ export class RecordWriter {
    * thrown with what was written (`written`) and which request entries were not.
    */
   async #sequential<T>(items: readonly T[], verb: string, written: number[], send: (chunk: Chunk) => Promise<void>): Promise<void> {
-    const stream = new ChunkStream(items, indexesOf(items), this.chunkSize, this.#itemBudget);
+    const stream = new ChunkStream(items, indexesOf(items), this.chunkSize, this.#itemBudget, firstChunkBudget(items, this.#itemBudget, this.chunkSize));
     const chunks: Chunk[] = [stream.next() ?? { indexes: [], json: [], bytes: 0 }]; // an empty list: let Grist refuse it
     for (let k = 0; k < chunks.length; ) {
       // Settled into a value at once: a failure while the next chunk is being built is not "unhandled".
@@ -201,6 +204,28 @@ export class RecordWriter {
       throw err;
     }
   }
+}
+
+/**
+ * The byte budget of the first chunk of a write that surely needs several requests: only what does not
+ * fit the others (estimated from a sample), so that the first request leaves after serializing that much
+ * rather than a whole budget's worth, and the rest is serialized while Grist works. The number of requests
+ * stays the least possible (one more at worst when the estimate is low). A write that may fit one request
+ * keeps its one (atomic) request: undefined, unless a lower bound of its size proves it cannot.
+ */
+function firstChunkBudget(items: readonly unknown[], budget: number, maxRows: number): number | undefined {
+  if (items.length < SAMPLE_ITEMS * 4 || items.length > maxRows) return undefined;
+  let sampled = 0;
+  const step = items.length / SAMPLE_ITEMS;
+  for (let k = 0; k < SAMPLE_ITEMS; k++) sampled += JSON.stringify(items[Math.floor(k * step)]).length + 1;
+  const estimate = (sampled / SAMPLE_ITEMS) * items.length;
+  const requests = Math.ceil(estimate / budget);
+  // Nothing to gain when the estimate says one request, or when the rest would barely fit the others.
+  if (requests < 2) return undefined;
+  // With a margin for the sample's error, so that the rest still fits `requests - 1` full chunks.
+  const first = Math.ceil(estimate - (requests - 1) * budget + Math.max(budget / 8, estimate / 10));
+  if (first > budget * 0.75 || !jsonSurelyLongerThan(items, budget)) return undefined;
+  return Math.max(first, Math.floor(budget / 16));
 }
 
 function indexesOf(items: readonly unknown[]): number[] {
