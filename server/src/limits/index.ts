@@ -27,7 +27,7 @@ export const limits = {
   /** Most bytes (JSON size of the cells) one `sql_query` may return (engine/sql-child.js). */
   maxSqlBytes: 16 * 1024 * 1024,
   /** Data memory of one SQL child process, SQLite and node included (RLIMIT_DATA, engine/sql.ts). */
-  maxSqlMemoryBytes: 256 * 1024 * 1024,
+  maxSqlMemoryBytes: 128 * 1024 * 1024,
   /** SQL child processes per document: queries running at once, one per principal (engine/sql.ts). */
   sqlWorkers: 2,
   /** Most SQL queries waiting for one document (besides the running ones) (engine/sql.ts). */
