@@ -176,6 +176,37 @@ describe('kernel guards', () => {
     expect(argv.at(-1)).toBe(hasSetpriv() ? 'kernel' : 'watchdog');
   });
 
+  it.skipIf(!LINUX)('without setpriv the child runs a watchdog thread, and still dies with its parent while stuck in a query', async () => {
+    // An empty PATH hides setpriv from the wrapper shell (node and the shell are started by absolute path).
+    const code = `
+      import { SqlRunner } from ${JSON.stringify(path.join(REPO_ROOT, 'server/src/engine/sql.ts'))};
+      process.env.PATH = '/nonexistent';
+      const runner = new SqlRunner(${JSON.stringify(dbFile)}, { maxTimeoutMs: 120000 });
+      await runner.run('SELECT 1');
+      runner.run(${JSON.stringify(ENDLESS)}).catch(() => {});
+      setTimeout(() => console.log('child ' + runner.childPid), 300);
+    `;
+    const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const childPid = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        parent.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /child (\d+)/.exec(out);
+          if (match) resolve(Number(match[1]));
+        });
+        parent.on('exit', () => reject(new Error(`parent exited early: ${out}`)));
+      });
+      const argv = fs.readFileSync(`/proc/${childPid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      expect(argv.at(-1)).toBe('watchdog');
+      expect(processGone(childPid)).toBe(false);
+      parent.kill('SIGKILL');
+      expect(await waitUntil(() => processGone(childPid), 5000)).toBe(true);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  }, 30_000);
+
   it.skipIf(!LINUX)('a query its parent fails to stop (event loop blocked) is killed by the CPU limit', async () => {
     // maxTimeoutMs 100 ms: the child's CPU limit is ceil(5 x 1.1 s) = 6 s.
     const code = `
