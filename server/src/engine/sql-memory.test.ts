@@ -241,3 +241,19 @@ describe('kernel guards', () => {
     }
   }, 60_000);
 });
+
+describe('idle children', () => {
+  it("stops a second caller's child once it is idle, while the first caller's query still runs", async () => {
+    const r = runner({ idleMs: 300, maxTimeoutMs: 4000 });
+    const slow = failure(r.run(ENDLESS, { principal: 'a' }));
+    expect(await waitUntil(() => r.childPids.length === 1, 5000)).toBe(true);
+    expect((await r.run('SELECT 1 AS one', { principal: 'b' })).records).toEqual([{ fields: { one: 1 } }]);
+    const [first, second] = r.childPids;
+    expect(second).toBeDefined();
+    // b's child goes after 300 ms idle; a's keeps running its query.
+    expect(await waitUntil(() => r.childPids.length === 1, 3000)).toBe(true);
+    expect(r.childPids).toEqual([first]);
+    expect(await waitUntil(() => processGone(second as number), 3000)).toBe(true);
+    expect((await slow).status).toBe(400);
+  }, 30_000);
+});

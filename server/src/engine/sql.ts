@@ -121,6 +121,8 @@ interface Child {
 interface Slot {
   child: Child | undefined;
   job: Job | undefined;
+  /** Stops the slot's child once it has been idle for `idleMs` (each slot on its own). */
+  idleTimer?: NodeJS.Timeout;
 }
 
 /**
@@ -145,7 +147,6 @@ export class SqlRunner {
   private readonly servedAt = new Map<string, number>();
   private turns = 0;
   private closed = false;
-  private idleTimer: NodeJS.Timeout | undefined;
   private nextId = 1;
 
   /**
@@ -242,7 +243,7 @@ export class SqlRunner {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.idleTimer);
+    for (const slot of this.slots) clearTimeout(slot.idleTimer);
     for (const job of this.queue.splice(0)) {
       job.detach();
       job.reject(closedError());
@@ -288,12 +289,13 @@ export class SqlRunner {
       const [job] = this.queue.splice(best, 1) as [Job];
       this.servedAt.set(job.principal, ++this.turns);
       slot.job = job;
-      clearTimeout(this.idleTimer);
+      clearTimeout(slot.idleTimer);
       this.execute(slot, job)
         .then(job.resolve, (err: unknown) => job.reject(this.closed ? closedError() : asGristError(err)))
         .finally(() => {
           job.detach();
           slot.job = undefined;
+          this.stopWhenIdle(slot);
           this.pump();
         });
     }
@@ -402,24 +404,28 @@ export class SqlRunner {
     if (!child.dead) child.proc.kill('SIGKILL');
   }
 
-  /** No work left: let the process exit without us, and stop the children after a while. */
+  /**
+   * Stops the slot's child after `idleMs` without queries (a new query cancels that). Each slot on its
+   * own: a second child started for a second caller goes away when that caller stops, even while the
+   * first one keeps working.
+   */
+  private stopWhenIdle(slot: Slot): void {
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = setTimeout(() => {
+      slot.idleTimer = undefined;
+      if (slot.job === undefined && slot.child) this.retireChild(slot, slot.child);
+    }, this.idleMs);
+    slot.idleTimer.unref();
+  }
+
+  /** No work left: let the process exit without waiting for the idle children. */
   private becomeIdle(): void {
-    const children = this.slots.flatMap((s) => (s.child && !s.child.dead ? [s.child] : []));
-    if (children.length === 0) return;
-    for (const child of children) {
+    for (const slot of this.slots) {
+      const child = slot.child;
+      if (!child || child.dead) continue;
       child.proc.unref();
       child.proc.channel?.unref();
     }
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
-      if (this.slots.some((s) => s.job !== undefined)) return;
-      for (const slot of this.slots) {
-        const child = slot.child;
-        slot.child = undefined;
-        if (child && !child.dead) child.proc.disconnect();
-      }
-    }, this.idleMs);
-    this.idleTimer.unref();
   }
 }
 
