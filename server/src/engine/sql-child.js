@@ -8,29 +8,65 @@
  * better-sqlite3 is synchronous and has no interrupt API, so the only way to really stop a slow query is
  * to kill the process running it.
  *
- * Protocol (parent -> child): {@link QueryMessage}. Child -> parent: `{ type: 'ready' }` once the file is
- * open, `{ type: 'fatal', message }` if it cannot be opened, then one {@link ReplyMessage} per query.
+ * Protocol (parent -> child): {@link QueryMessage}. Child -> parent: `{ type: 'ready', cpuMs }` once the
+ * file is open, `{ type: 'fatal', message }` if it cannot be opened, then per query any number of
+ * {@link PartMessage}s and {@link RowsMessage}s and one final {@link ReplyMessage}.
+ *
+ * Memory: the answer is streamed, never held whole here. Rows go out in messages of about
+ * {@link CHUNK_BYTES}, a text cell longer than {@link PART_CHARS} in slices, and the next row is read only
+ * once the previous message has been written to the pipe (so a slow parent cannot make messages pile up
+ * here). What this process holds at most is one row (SQLite's copy and V8's) plus one message, which lets
+ * the parent keep this process's data limit (RLIMIT_DATA) low enough that SQLite itself refuses to build
+ * a value far larger than any answer may be (SQLITE_NOMEM, a 413).
  *
  * Safety does not depend on the parent's text checks: the connection is opened read-only with
  * `query_only`, and every statement must be a single reader statement that SQLite itself flags read-only.
  */
 import Database from 'better-sqlite3';
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+
+/** Cells (their {@link cellBytes}) per rows message: small enough to cost little here, big enough to be cheap. */
+const CHUNK_BYTES = 1024 * 1024;
+/**
+ * After an answer larger than this (or one refused as too large) this process checks whether it kept
+ * memory, see {@link keptMemory}.
+ */
+const BIG_ANSWER_BYTES = 4 * 1024 * 1024;
+/** Data memory above the idle level that makes this process ask to be replaced (see {@link keptMemory}). */
+const KEPT_MEMORY_SLACK = 8 * 1024 * 1024;
+/** A text cell longer than this (UTF-16 units) is sent in slices of this length. */
+const PART_CHARS = 1024 * 1024;
 
 /**
  * @typedef {object} QueryMessage
  * @property {number} id Correlates the reply.
  * @property {string} sql The user's statement, with Grist's one trailing `;` already stripped.
  * @property {unknown[]} args Positional arguments (Grist/node-sqlite3 semantics, see {@link bindValues}).
- * @property {number} deadlineMs Milliseconds after which this process kills itself if the parent has not
- *   (a last resort: the parent normally kills it first).
+ * @property {number} deadlineMs Milliseconds after which the watchdog thread (when there is one, see
+ *   {@link main}) kills this process if the parent has not (a last resort: the parent normally kills it first).
  * @property {number} maxRows Most rows the answer may have.
  * @property {number} maxBytes Most bytes (JSON size of the cells) the answer may have.
  */
 
 /**
- * @typedef {{ id: number, ok: true, columns: string[], rows: unknown[][] }
- *   | { id: number, ok: false, status: number, message: string }} ReplyMessage
+ * Rows of the answer, in order; a cell listed in `split` ([row index in `rows`, column index, count]) is
+ * `null` here and is the concatenation of the next `count` {@link PartMessage}s received before this one.
+ * Blobs are sent as bytes (`Uint8Array`); the parent renders them as Grist's JSON does.
+ * @typedef {{ id: number, rows: unknown[][], split?: [number, number, number][] }} RowsMessage
+ */
+
+/**
+ * One slice of a long text cell.
+ * @typedef {{ id: number, part: string }} PartMessage
+ */
+
+/**
+ * The end of an answer (its last rows, as a {@link RowsMessage}) or its error. `cpuMs` is the CPU time
+ * this process has used so far (the parent replaces it before it reaches its CPU limit, see sql.ts);
+ * `retire` asks the parent to replace it because it kept memory from this query (see {@link keptMemory}).
+ * @typedef {({ id: number, ok: true, columns: string[], rows: unknown[][], split?: [number, number, number][] }
+ *   | { id: number, ok: false, status: number, message: string }) & { cpuMs: number, retire?: true }} ReplyMessage
  */
 
 /** Why a statement was refused: carries Grist's status and text to the parent. */
@@ -269,6 +305,10 @@ function toQueryError(err) {
     }
     return new QueryError(400, `${err.code}: ${err.message}`);
   }
+  // V8 could not get the memory for a message or a buffer (the data limit again).
+  if (err instanceof Error && /out of memory|allocation failed/i.test(err.message)) {
+    return new QueryError(413, `SQL query needs more than the limit of ${MAX_MEMORY} bytes of memory (out of memory); select less`);
+  }
   if (err instanceof RangeError && /more than one statement/.test(err.message)) {
     return new QueryError(400, 'SQLITE_ERROR: only one statement is allowed');
   }
@@ -315,52 +355,91 @@ function scrubPaths(row) {
 }
 
 /**
- * Renders a blob as Grist's JSON does (a Node Buffer's `toJSON()`), so it survives any transport.
- * @param {unknown[]} row
- */
-function renderBlobs(row) {
-  for (let i = 0; i < row.length; i++) {
-    const v = row[i];
-    if (v instanceof Uint8Array) row[i] = { type: 'Buffer', data: Array.from(v) };
-  }
-  return row;
-}
-
-/**
- * Runs one query. The statement is first prepared exactly as written (so errors name the user's own
- * tokens and the read-only checks apply to it), then, if it has parameters, in its rewritten form.
+ * Runs one query and streams its answer to the parent (see {@link RowsMessage}). The statement is first
+ * prepared exactly as written (so errors name the user's own tokens and the read-only checks apply to
+ * it), then, if it has parameters, in its rewritten form.
  * @param {Database.Database} db
- * @param {string} sql
- * @param {unknown[]} args
- * @returns {{ columns: string[], rows: unknown[][] }}
+ * @param {QueryMessage} msg
+ * @returns {Promise<void>} once the final {@link ReplyMessage} is sent
  */
-function runQuery(db, sql, args, maxRows, maxBytes) {
-  refusePathQueries(sql);
-  let stmt = prepareReadOnly(db, wrap(sql));
-  const { rewritten, indexes, count } = scanParameters(sql);
-  if (args.length > count) throw new QueryError(500, 'SQLITE_RANGE: column index out of range');
-  if (indexes.length > 0) stmt = prepareReadOnly(db, wrap(rewritten));
-  stmt.raw(true);
-  const columns = uniqueNames(stmt.columns().map((col) => col.name));
+async function runQuery(db, msg) {
+  const { id } = msg;
+  const args = Array.isArray(msg.args) ? msg.args : [];
+  const maxRows = msg.maxRows > 0 ? msg.maxRows : Infinity;
+  const maxBytes = msg.maxBytes > 0 ? msg.maxBytes : Infinity;
   /** @type {unknown[][]} */
-  const rows = [];
+  let chunk = [];
+  /** @type {[number, number, number][]} */
+  let split = [];
+  let chunkBytes = 0;
+  let rowCount = 0;
   let bytes = 0;
   try {
+    refusePathQueries(msg.sql);
+    let stmt = prepareReadOnly(db, wrap(msg.sql));
+    const { rewritten, indexes, count } = scanParameters(msg.sql);
+    if (args.length > count) throw new QueryError(500, 'SQLITE_RANGE: column index out of range');
+    if (indexes.length > 0) stmt = prepareReadOnly(db, wrap(rewritten));
+    stmt.raw(true);
+    const columns = uniqueNames(stmt.columns().map((col) => col.name));
     // Row by row, so an answer over the caps stops as soon as it crosses them.
     for (const row of /** @type {IterableIterator<unknown[]>} */ (stmt.iterate(bindValues(indexes, args)))) {
-      for (const v of row) bytes += cellBytes(v);
-      if (rows.length >= maxRows) {
+      let rowBytes = 0;
+      for (const v of row) rowBytes += cellBytes(v);
+      bytes += rowBytes;
+      if (rowCount >= maxRows) {
         throw new QueryError(413, `SQL result has more than the limit of ${maxRows} rows; add a LIMIT or aggregate`);
       }
       if (bytes > maxBytes) {
         throw new QueryError(413, `SQL result is larger than the limit of ${maxBytes} bytes; select fewer rows or columns`);
       }
-      rows.push(scrubPaths(renderBlobs(row)));
+      rowCount++;
+      scrubPaths(row);
+      for (let c = 0; c < row.length; c++) {
+        const v = row[c];
+        if (typeof v !== 'string' || v.length <= PART_CHARS) continue;
+        // A long text: send what came before it, then the text in slices (the row itself follows).
+        if (chunk.length > 0) {
+          await sendAndWait({ id, rows: chunk, ...(split.length > 0 ? { split } : {}) });
+          chunk = [];
+          split = [];
+          chunkBytes = 0;
+        }
+        let parts = 0;
+        for (let at = 0; at < v.length; parts++) {
+          let end = Math.min(v.length, at + PART_CHARS);
+          // Never cut a surrogate pair in two.
+          if (end < v.length && (v.charCodeAt(end - 1) & 0xfc00) === 0xd800) end--;
+          await sendAndWait({ id, part: v.slice(at, end) });
+          at = end;
+        }
+        row[c] = null;
+        split.push([chunk.length, c, parts]);
+      }
+      chunk.push(row);
+      chunkBytes += rowBytes;
+      if (chunkBytes >= CHUNK_BYTES) {
+        await sendAndWait({ id, rows: chunk, ...(split.length > 0 ? { split } : {}) });
+        chunk = [];
+        split = [];
+        chunkBytes = 0;
+      }
     }
-    return { columns, rows };
+    const retire = bytes > BIG_ANSWER_BYTES && keptMemory();
+    send({ id, ok: true, columns, rows: chunk, ...(split.length > 0 ? { split } : {}), cpuMs: cpuMs(), ...(retire ? { retire } : {}) });
   } catch (err) {
-    throw toQueryError(err);
+    chunk = [];
+    split = [];
+    const e = toQueryError(err);
+    const retire = (bytes > BIG_ANSWER_BYTES || e.status === 413) && keptMemory();
+    send({ id, ok: false, status: e.status, message: e.message, cpuMs: cpuMs(), ...(retire ? { retire } : {}) });
   }
+}
+
+/** CPU time (user and system, all threads) this process has used, ms. */
+function cpuMs() {
+  const { user, system } = process.cpuUsage();
+  return Math.ceil((user + system) / 1000);
 }
 
 /**
@@ -379,9 +458,10 @@ function uniqueNames(names) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Watchdog: a worker thread that kills this process if a query outlives its deadline (the parent normally
-// kills it first) or if the parent process disappears while the main thread is stuck in a query (then the
-// IPC `disconnect` event cannot be handled).
+// Watchdog, only where the kernel does not do its job (see main): a worker thread that kills this process
+// if a query outlives its deadline (the parent normally kills it first) or if the parent process
+// disappears while the main thread is stuck in a query (then the IPC `disconnect` event cannot be
+// handled). It costs a whole V8 isolate (about 8 MB), which is why the kernel's guards are preferred.
 // ---------------------------------------------------------------------------------------------------
 
 const WATCHDOG_SOURCE = `
@@ -419,19 +499,88 @@ function send(message) {
   if (process.send && process.connected) process.send(message);
 }
 
+/**
+ * Sends a part of an answer and waits until it is written to the pipe: the back-pressure that keeps at
+ * most one message here however slowly the parent reads.
+ * @param {object} message
+ * @returns {Promise<void>}
+ */
+function sendAndWait(message) {
+  return new Promise((resolve, reject) => {
+    if (!process.send || !process.connected) {
+      reject(new QueryError(500, 'the parent process went away'));
+      return;
+    }
+    process.send(message, undefined, {}, (err) => {
+      if (err) {
+        reject(err);
+        return;
+      }
+      // Node serialized the message into buffers outside the V8 heap, freed only when their small
+      // wrappers are collected; V8 would let tens of MB of them pile up before it looks. A young-generation
+      // collection (about 0.1 ms, the nursery is 1 MB) frees them at once.
+      collectGarbage('minor');
+      resolve();
+    });
+  });
+}
+
+/**
+ * After a big query: whether this process still holds much more data memory than when it was idle. V8
+ * keeps the heap pages a big answer grew, and the C allocator the blocks SQLite freed, so the headroom
+ * under the data limit would shrink query after query; a fresh process has all of it again (the parent
+ * replaces this one). Without /proc (not Linux) the answer is always yes.
+ */
+function keptMemory() {
+  collectGarbage('major');
+  const now = dataMemory();
+  return now === undefined || IDLE_DATA_MEMORY === undefined || now > IDLE_DATA_MEMORY + KEPT_MEMORY_SLACK;
+}
+
+/** This process's data memory (VmData, what RLIMIT_DATA limits), bytes; undefined where /proc is missing. */
+function dataMemory() {
+  try {
+    const kb = /VmData:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/** {@link dataMemory} once the file is open and before the first query. */
+/** @type {number | undefined} */
+let IDLE_DATA_MEMORY;
+
+/**
+ * Runs a garbage collection if the process was started with `--expose-gc` (sql.ts does).
+ * @param {'minor' | 'major'} type
+ */
+function collectGarbage(type) {
+  const gc = /** @type {((options?: { type: string }) => void) | undefined} */ (/** @type {any} */ (globalThis).gc);
+  if (typeof gc === 'function') gc({ type });
+}
+
 /** The data memory limit of this process (argv[4], set by the parent with RLIMIT_DATA), bytes. */
 let MAX_MEMORY = 0;
 
+/**
+ * argv: the file, the parent's pid, the data limit (bytes) and the guard mode. Mode `kernel` means the
+ * shell wrapper of sql.ts made the kernel guard this process: SIGKILL when the parent dies
+ * (PR_SET_PDEATHSIG via setpriv) and a CPU time limit (RLIMIT_CPU) that the parent keeps above any
+ * query's time limit. Without it (no setpriv, or no shell: Windows) a watchdog thread does both jobs.
+ */
 function main() {
   const dbPath = process.argv[2];
   const parentPid = Number(process.argv[3]);
   MAX_MEMORY = Number(process.argv[4]) > 0 ? Number(process.argv[4]) : 0;
+  const guardedByKernel = process.argv[5] === 'kernel';
   if (!process.send || !dbPath || !(parentPid > 0)) {
     process.stderr.write('sql-child.js is started by SqlRunner (server/src/engine/sql.ts) only\n');
     process.exit(2);
   }
   // The parent went away: nothing left to answer to.
   process.on('disconnect', () => process.exit(0));
+  // (Also covers a parent that died before the kernel guard was set: the guard would never fire.)
   if (!process.connected || process.ppid !== parentPid) process.exit(0);
 
   /** @type {Database.Database} */
@@ -442,6 +591,9 @@ function main() {
     // functions with side effects out of views/triggers stored in the file.
     db.pragma('query_only = ON');
     db.pragma('trusted_schema = OFF');
+    // SQLite's own default page cache (2 MB) rather than better-sqlite3's 16 MB: it counts against this
+    // process's data limit, and the operating system caches the file anyway.
+    db.pragma('cache_size = -2000');
     DB_PATH = dbPath;
     DB_NAME = dbPath.split(/[\\/]/).pop() ?? '';
   } catch (err) {
@@ -449,23 +601,19 @@ function main() {
     send({ type: 'fatal', message: e.message });
     process.exit(1);
   }
-  const watchdog = startWatchdog(parentPid);
+  const watchdog = guardedByKernel ? undefined : startWatchdog(parentPid);
 
+  // The parent sends one query at a time; the chain keeps them in order all the same.
+  let previous = Promise.resolve();
   process.on('message', (/** @type {QueryMessage} */ msg) => {
-    watchdog.postMessage(msg.deadlineMs);
-    /** @type {ReplyMessage} */
-    let reply;
-    try {
-      const { columns, rows } = runQuery(db, msg.sql, Array.isArray(msg.args) ? msg.args : [], msg.maxRows > 0 ? msg.maxRows : Infinity, msg.maxBytes > 0 ? msg.maxBytes : Infinity);
-      reply = { id: msg.id, ok: true, columns, rows };
-    } catch (err) {
-      const e = toQueryError(err);
-      reply = { id: msg.id, ok: false, status: e.status, message: e.message };
-    }
-    watchdog.postMessage(0);
-    send(reply);
+    previous = previous.then(async () => {
+      watchdog?.postMessage(msg.deadlineMs);
+      await runQuery(db, msg);
+      watchdog?.postMessage(0);
+    });
   });
-  send({ type: 'ready' });
+  IDLE_DATA_MEMORY = dataMemory();
+  send({ type: 'ready', cpuMs: cpuMs() });
 }
 
 main();

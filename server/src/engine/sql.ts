@@ -8,7 +8,11 @@
  * from when it was queued; the queue is bounded (429 with Retry-After when full), fair between principals
  * (see {@link SqlRunner}), and a query whose caller went away (`signal`) is dropped or stopped. Answers
  * are capped in rows and bytes (413), and SQLite's memory in the child is capped too, so one query cannot
- * grow the process tree without bound.
+ * grow the process tree without bound. The child streams the answer here in pieces (sql-child.js), so it
+ * never holds a whole answer: that is what lets its memory cap be low (see `limits.maxSqlMemoryBytes`).
+ *
+ * The child is kept cheap (about 9 MB of its own memory besides the node binary's pages it shares with
+ * the gateway): the kernel, not a watchdog thread, guards it (see {@link spawnChild}).
  *
  * Grist's observable rules are kept (`shared/grist-api.md` section 7, fixture `05-sql`): the text must
  * contain `select`; one trailing `;` is stripped; the statement runs wrapped as a sub-select; errors are
@@ -57,8 +61,28 @@ export interface SqlRunnerOptions {
 const CHILD_SCRIPT = fileURLToPath(new URL('./sql-child.js', import.meta.url));
 /** How long a fresh child may take to open the file before we give up on it. */
 const STARTUP_LIMIT_MS = 15_000;
-/** Extra time the child's own watchdog waits before killing itself if we failed to. */
+/** Extra time the child's own watchdog (where it has one, see spawnChild) waits before killing itself if we failed to. */
 const WATCHDOG_GRACE_MS = 2_000;
+/**
+ * CPU time reserved for one query besides its time limit (RLIMIT_CPU counts whole seconds, and every
+ * thread of the process).
+ */
+const CPU_MARGIN_MS = 1_000;
+/**
+ * A child's CPU limit is this many query reservations (time limit + margin): it serves at least
+ * `factor - 1` reservations of CPU before it is replaced, and a query we fail to stop dies by the
+ * kernel's hand after at most `factor` of them.
+ */
+const CPU_LIMIT_FACTOR = 5;
+/**
+ * Node options of the child: one V8 platform thread instead of four (each holds an 8 MB stack
+ * reservation, which counts against the data limit), a 1 MB young generation (the rows it creates are
+ * short-lived and sent at once; a smaller nursery lowers its peak) and `gc()`, which it calls to free
+ * the buffers of sent messages and the strings of a big answer at once (sql-child.js).
+ */
+const CHILD_NODE_OPTIONS = ['--v8-pool-size=1', '--max-semi-space-size=1', '--expose-gc'];
+/** How V8's fatal out-of-memory report starts (and what it says). */
+const V8_OUT_OF_MEMORY = /<--- Last few GCs --->|heap out of memory|Allocation failed/;
 const DEFAULT_IDLE_MS = 60_000;
 /** Scheduling priority of the SQL child processes (see spawnChild): below the gateway's. */
 const SQL_CHILD_NICE = 10;
@@ -87,12 +111,18 @@ interface Child {
   onReply?: (reply: unknown) => void;
   onExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
   dead: boolean;
+  /** CPU time the child has used, ms, as it last reported (see {@link SqlRunner.ensureChild}). */
+  cpuMs: number;
+  /** V8 reported running out of memory on its stderr (it aborts next). */
+  outOfMemory?: boolean;
 }
 
 /** A place for one running query: its child process (started lazily) and the job it runs. */
 interface Slot {
   child: Child | undefined;
   job: Job | undefined;
+  /** Stops the slot's child once it has been idle for `idleMs` (each slot on its own). */
+  idleTimer?: NodeJS.Timeout;
 }
 
 /**
@@ -107,6 +137,8 @@ export class SqlRunner {
   private readonly maxTimeoutMs: number;
   private readonly idleMs: number;
   private readonly caps: { maxRows: number; maxBytes: number; maxMemoryBytes: number };
+  /** Each child's CPU time limit, ms (a whole number of seconds). */
+  private readonly cpuLimitMs: number;
   private readonly maxQueue: number;
   private readonly maxQueuePerPrincipal: number;
   private readonly queue: Job[] = [];
@@ -115,7 +147,6 @@ export class SqlRunner {
   private readonly servedAt = new Map<string, number>();
   private turns = 0;
   private closed = false;
-  private idleTimer: NodeJS.Timeout | undefined;
   private nextId = 1;
 
   /**
@@ -134,6 +165,7 @@ export class SqlRunner {
       maxBytes: positiveOr(options.maxBytes, limits.maxSqlBytes),
       maxMemoryBytes: positiveOr(options.maxMemoryBytes, limits.maxSqlMemoryBytes),
     };
+    this.cpuLimitMs = Math.ceil((CPU_LIMIT_FACTOR * (this.maxTimeoutMs + CPU_MARGIN_MS)) / 1000) * 1000;
     this.maxQueue = positiveOr(options.maxQueue, limits.maxSqlQueue);
     this.maxQueuePerPrincipal = positiveOr(options.maxQueuePerPrincipal, limits.maxSqlQueuePerPrincipal);
     this.slots = Array.from({ length: positiveOr(options.workers, limits.sqlWorkers) }, () => ({ child: undefined, job: undefined }));
@@ -211,7 +243,7 @@ export class SqlRunner {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.idleTimer);
+    for (const slot of this.slots) clearTimeout(slot.idleTimer);
     for (const job of this.queue.splice(0)) {
       job.detach();
       job.reject(closedError());
@@ -257,12 +289,13 @@ export class SqlRunner {
       const [job] = this.queue.splice(best, 1) as [Job];
       this.servedAt.set(job.principal, ++this.turns);
       slot.job = job;
-      clearTimeout(this.idleTimer);
+      clearTimeout(slot.idleTimer);
       this.execute(slot, job)
         .then(job.resolve, (err: unknown) => job.reject(this.closed ? closedError() : asGristError(err)))
         .finally(() => {
           job.detach();
           slot.job = undefined;
+          this.stopWhenIdle(slot);
           this.pump();
         });
     }
@@ -298,26 +331,39 @@ export class SqlRunner {
         this.discardChild(slot, child);
         reject(cancelledError());
       };
+      const answer = new AnswerBuilder(id, this.caps.maxRows, this.caps.maxBytes);
       child.onReply = (reply) => {
-        finish();
+        let done: SqlResult | undefined;
         try {
-          resolve(toResult(job.statement, reply, id));
+          if (!answer.add(reply)) return;
+          finish();
+          // It kept memory from a big answer: a fresh one will have its whole allowance again.
+          if (answer.retire) this.retireChild(slot, child);
+          done = answer.result(job.statement);
         } catch (err) {
-          // A child that built an oversized answer may keep the memory: start a fresh one next time.
-          if (err instanceof GristError && err.status === 413) this.discardChild(slot, child);
+          finish();
+          // A child that sent more than it may, or garbage, is not to be trusted: start a fresh one next time.
+          if (!answer.trusted) this.discardChild(slot, child);
+          else if (answer.retire) this.retireChild(slot, child);
           reject(asGristError(err));
+          return;
         }
+        resolve(done);
       };
       child.onExit = (code, signal) => {
         finish();
         if (this.closed) reject(closedError());
-        // The child's own watchdog killed it: the query ran out of time while our timer was late.
+        else if (child.outOfMemory) reject(outOfMemoryError(this.caps.maxMemoryBytes));
+        // The kernel (its CPU limit) or its own watchdog killed it: the query ran out of time while our timer was late.
         else if (Date.now() - started >= job.timeoutMs) reject(timeoutError());
         else reject(crashedError(code, signal));
       };
       child.proc.ref();
       child.proc.channel?.ref();
       const message = { id, sql: job.sql, args: job.args, deadlineMs: job.timeoutMs + WATCHDOG_GRACE_MS, maxRows: this.caps.maxRows, maxBytes: this.caps.maxBytes };
+      answer.onCpu = (ms) => {
+        child.cpuMs = ms;
+      };
       child.proc.send(message, (err) => {
         if (!err || child.onReply === undefined) return;
         finish();
@@ -327,9 +373,15 @@ export class SqlRunner {
     });
   }
 
-  /** The slot's running child, or a new one once it has opened the file. */
+  /**
+   * The slot's running child, or a new one once it has opened the file. A child is also replaced when its
+   * CPU time left (see spawnChild) might not cover a whole query: the kernel must never kill it for a
+   * query that is within its time limit.
+   */
   private async ensureChild(slot: Slot): Promise<Child> {
-    if (!slot.child || slot.child.dead) slot.child = spawnChild(this.dbPath, this.caps.maxMemoryBytes);
+    const old = slot.child;
+    if (old && !old.dead && old.cpuMs + this.maxTimeoutMs + CPU_MARGIN_MS > this.cpuLimitMs) this.retireChild(slot, old);
+    if (!slot.child || slot.child.dead) slot.child = spawnChild(this.dbPath, this.caps.maxMemoryBytes, this.cpuLimitMs);
     const child = slot.child;
     try {
       await child.ready;
@@ -340,48 +392,80 @@ export class SqlRunner {
     return child;
   }
 
+  /** Lets an idle child go (it exits once its channel closes); the next query starts a new one. */
+  private retireChild(slot: Slot, child: Child): void {
+    if (slot.child === child) slot.child = undefined;
+    if (!child.dead && child.proc.connected) child.proc.disconnect();
+  }
+
   /** Kills a child that must not be used again (timeout, failed start, cancelled query). */
   private discardChild(slot: Slot, child: Child): void {
     if (slot.child === child) slot.child = undefined;
     if (!child.dead) child.proc.kill('SIGKILL');
   }
 
-  /** No work left: let the process exit without us, and stop the children after a while. */
+  /**
+   * Stops the slot's child after `idleMs` without queries (a new query cancels that). Each slot on its
+   * own: a second child started for a second caller goes away when that caller stops, even while the
+   * first one keeps working.
+   */
+  private stopWhenIdle(slot: Slot): void {
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = setTimeout(() => {
+      slot.idleTimer = undefined;
+      if (slot.job === undefined && slot.child) this.retireChild(slot, slot.child);
+    }, this.idleMs);
+    slot.idleTimer.unref();
+  }
+
+  /** No work left: let the process exit without waiting for the idle children. */
   private becomeIdle(): void {
-    const children = this.slots.flatMap((s) => (s.child && !s.child.dead ? [s.child] : []));
-    if (children.length === 0) return;
-    for (const child of children) {
+    for (const slot of this.slots) {
+      const child = slot.child;
+      if (!child || child.dead) continue;
       child.proc.unref();
       child.proc.channel?.unref();
     }
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
-      if (this.slots.some((s) => s.job !== undefined)) return;
-      for (const slot of this.slots) {
-        const child = slot.child;
-        slot.child = undefined;
-        if (child && !child.dead) child.proc.disconnect();
-      }
-    }, this.idleMs);
-    this.idleTimer.unref();
   }
 }
 
-/** Forks the child process and wires its messages and exit. */
-function spawnChild(dbPath: string, maxMemoryBytes: number): Child {
+/**
+ * Starts the child process and wires its messages and exit.
+ *
+ * Where there is a POSIX shell, the child is started through it so that the kernel guards it, at no
+ * memory cost (`exec` keeps the pid, the parent and the IPC channel):
+ * - RLIMIT_DATA (`ulimit -d`) caps its data memory: past it SQLite fails with SQLITE_NOMEM, a 413 for
+ *   the caller (better-sqlite3 is built without SQLite's memory accounting, so `hard_heap_limit` does
+ *   nothing).
+ * - RLIMIT_CPU (`ulimit -t`) kills it once it has used `cpuLimitMs` of CPU: a query we failed to stop
+ *   (our event loop blocked, a lost timer) cannot burn CPU for ever. {@link SqlRunner.ensureChild}
+ *   replaces a child before its CPU left could cut a query short.
+ * - PR_SET_PDEATHSIG (util-linux `setpriv --pdeathsig`, if it is there) kills it when this process dies,
+ *   even while it is stuck in a query and cannot see its IPC channel close. (The signal follows the
+ *   thread that started the child, so a runner must live on a thread that lives as long as it.)
+ * - No core dumps (`ulimit -c 0`): a child that dies must not write hundreds of MB to disk.
+ * - The usual 8 MB stack (`ulimit -s`): thread stacks are that size by default and count against the data
+ *   limit, so a larger system default would eat the room left for queries.
+ * Without setpriv, or without a shell (Windows), the child runs a watchdog thread instead (sql-child.js).
+ */
+function spawnChild(dbPath: string, maxMemoryBytes: number, cpuLimitMs: number): Child {
   const args = [dbPath, String(process.pid), String(maxMemoryBytes)];
   const options = {
     // Plain node: no tsx or vitest loaders are needed for a .js file, and none should leak in.
-    execArgv: [],
+    execArgv: CHILD_NODE_OPTIONS,
+    // One libuv pool thread instead of four (it does no asynchronous I/O): each holds an 8 MB stack
+    // reservation, which counts against the data limit.
+    env: { ...process.env, UV_THREADPOOL_SIZE: '1' },
     serialization: 'advanced' as const,
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'] as ('ignore' | 'inherit' | 'ipc')[],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'] as ('ignore' | 'pipe' | 'ipc')[],
   };
-  // better-sqlite3 is built without SQLite's memory accounting, so `hard_heap_limit` does nothing: the
-  // cap is the process's data limit (RLIMIT_DATA), set by a shell that then becomes node (exec keeps the
-  // pid, the parent and the IPC channel). Past it SQLite fails with SQLITE_NOMEM (a 413 for the caller).
+  const script =
+    `ulimit -s 8192 2>/dev/null; ulimit -d ${Math.ceil(maxMemoryBytes / 1024)} 2>/dev/null; ulimit -t ${Math.ceil(cpuLimitMs / 1000)} 2>/dev/null; ulimit -c 0 2>/dev/null; ` +
+    `if command -v setpriv >/dev/null 2>&1 && setpriv --pdeathsig KILL true 2>/dev/null; then exec setpriv --pdeathsig KILL -- "$0" "$@" kernel; fi; ` +
+    `exec "$0" "$@" watchdog`;
   const proc = process.platform !== 'win32' && fs.existsSync('/bin/sh')
-    ? spawn('/bin/sh', ['-c', `ulimit -d ${Math.ceil(maxMemoryBytes / 1024)} 2>/dev/null; exec "$0" "$@"`, process.execPath, CHILD_SCRIPT, ...args], options)
-    : fork(CHILD_SCRIPT, args, options);
+    ? spawn('/bin/sh', ['-c', script, process.execPath, ...CHILD_NODE_OPTIONS, CHILD_SCRIPT, ...args], options)
+    : fork(CHILD_SCRIPT, [...args, 'watchdog'], options);
   // A runaway query (an endless CTE until its time limit) must not take CPU from the gateway's own event
   // loop, which serves every other client: the child runs at a lower priority (nice 10), so on a busy
   // machine it gets the CPU the gateway leaves. (Best effort: an OS that refuses keeps the default.)
@@ -409,11 +493,12 @@ function spawnChild(dbPath: string, maxMemoryBytes: number): Child {
   const exited = new Promise<void>((resolve) => {
     markExited = resolve;
   });
-  const child: Child = { proc, ready, exited, dead: false };
+  const child: Child = { proc, ready, exited, dead: false, cpuMs: 0 };
 
   proc.on('message', (msg: unknown) => {
     if (isObject(msg) && msg['type'] === 'ready') {
       clearTimeout(startup);
+      child.cpuMs = typeof msg['cpuMs'] === 'number' ? msg['cpuMs'] : 0;
       markReady();
     } else if (isObject(msg) && msg['type'] === 'fatal') {
       clearTimeout(startup);
@@ -430,42 +515,156 @@ function spawnChild(dbPath: string, maxMemoryBytes: number): Child {
     child.dead = true;
     clearTimeout(startup);
     failReady(crashedError(code, signal));
+  });
+  // Its stderr is read to the end first: it tells whether V8 ran out of memory.
+  proc.on('close', (code, signal) => {
     child.onExit?.(code, signal);
     markExited();
   });
+  // V8 cannot fail an allocation gracefully: when converting a value SQLite could still build (under the
+  // data limit) would pass the limit, it prints a report and aborts. That is the caller's query needing
+  // more memory than it may have (a 413, see execute), not a fault to log at length.
+  let tail = '';
+  proc.stderr?.on('data', (chunk: Buffer) => {
+    if (child.outOfMemory) return;
+    tail = (tail + chunk.toString('latin1')).slice(-4096);
+    if (V8_OUT_OF_MEMORY.test(tail)) child.outOfMemory = true;
+    else process.stderr.write(chunk);
+  });
+  // An idle child must not keep this process alive (see SqlRunner.becomeIdle); its stderr neither.
+  (proc.stderr as { unref?: () => void } | null)?.unref?.();
   return child;
 }
 
-/** Builds Grist's answer from the child's reply, or throws the error it carries. */
-function toResult(statement: string, reply: unknown, id: number): SqlResult {
-  if (!isObject(reply) || reply['id'] !== id) {
-    throw new GristError(500, 'SQL worker process answered out of turn', undefined, { kind: 'unavailable' });
+/** An error the child reported for the query (as opposed to one it made). */
+class ChildError extends Error {
+  constructor(readonly error: GristError) {
+    super(error.message);
   }
-  if (reply['ok'] !== true) {
-    const status = typeof reply['status'] === 'number' ? reply['status'] : 500;
-    throw new GristError(status, String(reply['message']), undefined, { kind: 'sql' });
-  }
-  const columns = reply['columns'];
-  const rows = reply['rows'];
-  if (!Array.isArray(columns) || !Array.isArray(rows)) {
-    throw new GristError(500, 'SQL worker process sent a malformed answer', undefined, { kind: 'unavailable' });
-  }
-  const names = columns.map(String);
-  const hasProto = names.includes('__proto__');
-  const records = rows.map((row: unknown[]) => {
-    const fields: Record<string, unknown> = {};
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i] as string;
-      // A column called __proto__ must become a key, not the object's prototype.
-      if (hasProto && name === '__proto__') {
-        Object.defineProperty(fields, name, { value: row[i], enumerable: true, writable: true, configurable: true });
-      } else {
-        fields[name] = row[i];
-      }
+}
+
+/**
+ * Assembles one answer from the child's messages (see sql-child.js: rows in pieces, long texts in slices,
+ * then the final reply), checking the caps again as it grows: a child is not trusted to keep them.
+ */
+class AnswerBuilder {
+  private readonly rows: unknown[][] = [];
+  private readonly parts: string[] = [];
+  private bytes = 0;
+  private columns: string[] | undefined;
+  /** Receives the child's CPU time from the final reply. */
+  onCpu: (ms: number) => void = () => {};
+  /** The child asked to be replaced (it kept memory from this query). */
+  retire = false;
+  /** False once the child broke the protocol or the caps (which it checks itself). */
+  trusted = true;
+
+  constructor(
+    private readonly id: number,
+    private readonly maxRows: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  /**
+   * Takes one message; true when the answer is complete. Throws the error the child reports (its status
+   * and text) or a 500 for a message out of turn or malformed, a 413 for an answer over the caps.
+   */
+  add(message: unknown): boolean {
+    try {
+      return this.take(message);
+    } catch (err) {
+      // The child reports its own errors as `ok: false`; anything thrown here is its fault.
+      if (!(err instanceof ChildError)) this.trusted = false;
+      throw err instanceof ChildError ? err.error : err;
     }
-    return { fields };
-  });
-  return { statement, records };
+  }
+
+  private take(message: unknown): boolean {
+    if (!isObject(message) || message['id'] !== this.id) {
+      throw new GristError(500, 'SQL worker process answered out of turn', undefined, { kind: 'unavailable' });
+    }
+    if (typeof message['cpuMs'] === 'number') this.onCpu(message['cpuMs']);
+    if (message['retire'] === true) this.retire = true;
+    if (typeof message['part'] === 'string') {
+      this.count(0, message['part'].length);
+      this.parts.push(message['part']);
+      return false;
+    }
+    if (message['ok'] === false) {
+      const status = typeof message['status'] === 'number' ? message['status'] : 500;
+      throw new ChildError(new GristError(status, String(message['message']), undefined, { kind: 'sql' }));
+    }
+    const rows = message['rows'];
+    const split = message['split'] ?? [];
+    if (!Array.isArray(rows) || !Array.isArray(split) || (message['ok'] === true && !Array.isArray(message['columns']))) throw malformedError();
+    // Texts sent in parts (their bytes were counted as the parts came): `row:column` of each.
+    const joined = new Set<string>();
+    for (const entry of split as unknown[]) {
+      const [r, c, n] = Array.isArray(entry) ? (entry as unknown[]) : [];
+      const row: unknown = rows[r as number];
+      if (!Array.isArray(row) || typeof c !== 'number' || typeof n !== 'number' || n > this.parts.length) throw malformedError();
+      row[c] = this.parts.splice(0, n).join('');
+      joined.add(`${r as number}:${c}`);
+    }
+    if (this.parts.length > 0) throw malformedError();
+    for (let r = 0; r < rows.length; r++) {
+      const row: unknown = rows[r];
+      if (!Array.isArray(row)) throw malformedError();
+      let rowBytes = 0;
+      for (let c = 0; c < row.length; c++) {
+        const v: unknown = row[c];
+        rowBytes += joined.has(`${r}:${c}`) ? 2 : cellBytes(v);
+        // Blobs come as bytes; Grist's JSON renders them as a Node Buffer's toJSON().
+        if (v instanceof Uint8Array) row[c] = { type: 'Buffer', data: Array.from(v) };
+      }
+      this.count(1, rowBytes);
+      this.rows.push(row);
+    }
+    if (message['ok'] !== true) return false;
+    this.columns = (message['columns'] as unknown[]).map(String);
+    return true;
+  }
+
+  /** Grist's answer: one `{ fields }` record per row. */
+  result(statement: string): SqlResult {
+    const names = this.columns ?? [];
+    const hasProto = names.includes('__proto__');
+    const records = this.rows.map((row) => {
+      const fields: Record<string, unknown> = {};
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i] as string;
+        // A column called __proto__ must become a key, not the object's prototype.
+        if (hasProto && name === '__proto__') {
+          Object.defineProperty(fields, name, { value: row[i], enumerable: true, writable: true, configurable: true });
+        } else {
+          fields[name] = row[i];
+        }
+      }
+      return { fields };
+    });
+    return { statement, records };
+  }
+
+  private count(rows: number, bytes: number): void {
+    this.bytes += bytes;
+    if (this.rows.length + rows > this.maxRows) {
+      throw new GristError(413, `SQL result has more than the limit of ${this.maxRows} rows; add a LIMIT or aggregate`, undefined, { kind: 'sql' });
+    }
+    if (this.bytes > this.maxBytes) {
+      throw new GristError(413, `SQL result is larger than the limit of ${this.maxBytes} bytes; select fewer rows or columns`, undefined, { kind: 'sql' });
+    }
+  }
+}
+
+/** The JSON size of a cell, roughly, as sql-child.js counts it. */
+function cellBytes(v: unknown): number {
+  if (typeof v === 'string') return v.length + 2;
+  if (v instanceof Uint8Array) return v.byteLength * 4 + 24;
+  return 8;
+}
+
+function malformedError(): GristError {
+  return new GristError(500, 'SQL worker process sent a malformed answer', undefined, { kind: 'unavailable' });
 }
 
 /** Checks `args` and `timeoutMs` the way Grist validates the `POST /sql` body. */
@@ -494,6 +693,10 @@ function invalidPayload(userError: string): GristError {
 
 function timeoutError(): GristError {
   return new GristError(400, SQL_TIMEOUT_MESSAGE, undefined, { kind: 'timeout' });
+}
+
+function outOfMemoryError(maxMemoryBytes: number): GristError {
+  return new GristError(413, `SQL query needs more than the limit of ${maxMemoryBytes} bytes of memory (out of memory); select less`, undefined, { kind: 'sql' });
 }
 
 function cancelledError(): GristError {

@@ -26,8 +26,17 @@ export const limits = {
   maxSqlRows: 100_000,
   /** Most bytes (JSON size of the cells) one `sql_query` may return (engine/sql-child.js). */
   maxSqlBytes: 16 * 1024 * 1024,
-  /** Data memory of one SQL child process, SQLite and node included (RLIMIT_DATA, engine/sql.ts). */
-  maxSqlMemoryBytes: 256 * 1024 * 1024,
+  /**
+   * Data memory of one SQL child process, SQLite and node included (RLIMIT_DATA, engine/sql.ts). The
+   * lowest cap that still answers everything `maxSqlBytes` allows, measured (Node 20, x64, VmData): an
+   * idle child holds 35 MB; the child streams answers, so many rows cost little (16 MiB of two-byte text
+   * in 1,000-character rows peaks at 62 MB), and the worst is one huge cell, which SQLite and V8 hold
+   * at once: a 16 Mi-character cell peaks at 70 MB in ASCII, 86 MB in Latin-1, 105 MB in emoji and
+   * 121 MB in CJK (3 bytes in SQLite, 2 in V8). A value SQLite builds (printf, ||, group_concat)
+   * needs up to 2-3 times its size while it grows: `printf('%.*c', 100000000, 'x')` fails with
+   * SQLITE_NOMEM at 83 MB (413), where 256 MiB let it grow to 193 MB before refusing it.
+   */
+  maxSqlMemoryBytes: 128 * 1024 * 1024,
   /** SQL child processes per document: queries running at once, one per principal (engine/sql.ts). */
   sqlWorkers: 2,
   /** Most SQL queries waiting for one document (besides the running ones) (engine/sql.ts). */
