@@ -328,7 +328,7 @@ describe('time limit and queue', () => {
     const started = Date.now();
     const err = await failure(runner.run(SLOW_QUERY, { timeoutMs: 150 }));
     const elapsed = Date.now() - started;
-    expect([err.status, err.message, err.extra?.kind]).toEqual([400, SQL_TIMEOUT_MESSAGE, 'timeout']);
+    expect([err.status, err.message, err.extra?.kind]).toEqual([400, SQL_TIMEOUT_MESSAGE, 'sql']);
     expect(elapsed).toBeGreaterThanOrEqual(140);
     expect(elapsed).toBeLessThan(1000);
     // The process that was running it is gone: no CPU left burning.

@@ -691,8 +691,12 @@ function invalidPayload(userError: string): GristError {
   return new GristError(400, 'Invalid payload', { userError: `Error: ${userError}` }, { kind: 'payload' });
 }
 
+/**
+ * Grist's own answer to a query stopped by its time limit (400): the query is too slow, which is the
+ * caller's to change. Not kind `timeout`, which means Grist itself did not answer (503, worth retrying).
+ */
 function timeoutError(): GristError {
-  return new GristError(400, SQL_TIMEOUT_MESSAGE, undefined, { kind: 'timeout' });
+  return new GristError(400, SQL_TIMEOUT_MESSAGE, undefined, { kind: 'sql' });
 }
 
 function outOfMemoryError(maxMemoryBytes: number): GristError {

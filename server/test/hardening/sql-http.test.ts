@@ -1,5 +1,6 @@
 /**
- * sql_query over real HTTP: a full queue answers 429 RATE_LIMITED with Retry-After, queries of clients
+ * sql_query over real HTTP: a query stopped by the time limit is the caller's 400 (as in Grist), a full
+ * queue answers 429 RATE_LIMITED with Retry-After, queries of clients
  * that hung up are dropped, and another token's small query is not held up by either.
  */
 import http from 'node:http';
@@ -44,9 +45,16 @@ describe('sql_query under a flood', () => {
           method: 'POST',
           headers: { authorization: `Bearer ${hostile}`, 'content-type': 'application/json' },
           body: JSON.stringify({ method: 'sql_query', query: ENDLESS }),
-        }).then(async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), body: (await r.json()) as { code: string } })),
+        }).then(async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), body: (await r.json()) as { code: string; error: string; details?: { grist_status?: number } } })),
       ),
     );
+    // The queries that ran were stopped by the time limit: the caller's query is too slow, so this is
+    // Grist's own 400 answer, never a 5xx a client would retry (retrying would run it again).
+    const stopped = answers.filter((a) => a.status !== 429);
+    expect(stopped.length).toBeGreaterThanOrEqual(1);
+    for (const a of stopped) {
+      expect([a.status, a.body.code, a.body.error, a.body.details?.grist_status]).toEqual([400, 'GRIST_ERROR', 'a slow statement resulted in a database interrupt', 400]);
+    }
     const limited = answers.filter((a) => a.status === 429);
     expect(limited.length).toBeGreaterThanOrEqual(3);
     for (const a of limited) {
