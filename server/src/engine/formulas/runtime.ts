@@ -64,6 +64,8 @@ class PythonWorker {
   private readonly progress = new Int32Array(new SharedArrayBuffer(8));
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  /** Calls waiting for the worker (started, not yet answered). */
+  private calls = 0;
   private watchdog: NodeJS.Timeout | undefined;
   private lastProgress = 0;
   private lastProgressAt = 0;
@@ -82,6 +84,7 @@ class PythonWorker {
       this.worker.once('message', (m: { ready: boolean; loadMs?: number; error?: string }) => {
         if (m.ready) {
           this.worker.on('message', (r: WorkerMessage) => this.onReply(r));
+          this.refWhileBusy();
           resolve(m.loadMs ?? 0);
         } else {
           reject(new Error(`Python runtime failed to start: ${m.error ?? 'unknown error'}`));
@@ -137,14 +140,29 @@ class PythonWorker {
   }
 
   async call(docKey: string, op: string, payload: unknown): Promise<Reply> {
-    await this.ready;
-    if (this.dead) { throw new Error('Python runtime is not running'); }
-    const id = this.nextId++;
-    return new Promise<Reply>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.startWatchdog();
-      this.worker.postMessage({ id, docKey, op, payload: payload === undefined ? '' : JSON.stringify(payload) });
-    });
+    this.calls++;
+    this.refWhileBusy();
+    try {
+      await this.ready;
+      if (this.dead) { throw new Error('Python runtime is not running'); }
+      const id = this.nextId++;
+      return await new Promise<Reply>((resolve, reject) => {
+        this.pending.set(id, { resolve, reject });
+        this.startWatchdog();
+        this.worker.postMessage({ id, docKey, op, payload: payload === undefined ? '' : JSON.stringify(payload) });
+      });
+    } finally {
+      this.calls--;
+      this.refWhileBusy();
+    }
+  }
+
+  /**
+   * A call in progress keeps the process alive (its caller is waiting for the answer); an idle runtime
+   * never does. Attaching a 'message' listener refs a worker again, so this is also called after that.
+   */
+  private refWhileBusy(): void {
+    if (this.calls > 0) { this.worker.ref(); } else { this.worker.unref(); }
   }
 
   async terminate(): Promise<void> {
