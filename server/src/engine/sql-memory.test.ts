@@ -5,18 +5,16 @@
  * works (one huge cell of any text width included), and the kernel guards the child (data, CPU and
  * parent-death limits) instead of a watchdog thread.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlRunner } from './sql.js';
+import { REPO_ROOT, printedNumber, processGone, runScript, waitUntil } from '../../test/helpers/processes.js';
 import { limits } from '../limits/index.js';
 import { caughtGristError as failure } from '../../test/conformance/suite.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const ENDLESS = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) AS n FROM c';
 const LINUX = process.platform === 'linux';
 
@@ -45,25 +43,6 @@ function runner(options: ConstructorParameters<typeof SqlRunner>[1] = {}): SqlRu
 function status(pid: number, field: string): number {
   const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m?.[1]) * 1024;
-}
-
-/** Gone, or a zombie its (blocked) parent has not reaped yet. */
-function processGone(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
-
-async function waitUntil(check: () => boolean, ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return check();
 }
 
 function hasSetpriv(): boolean {
@@ -186,17 +165,9 @@ describe('kernel guards', () => {
       runner.run(${JSON.stringify(ENDLESS)}).catch(() => {});
       setTimeout(() => console.log('child ' + runner.childPid), 300);
     `;
-    const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = runScript(code);
     try {
-      const childPid = await new Promise<number>((resolve, reject) => {
-        let out = '';
-        parent.stdout.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          const match = /child (\d+)/.exec(out);
-          if (match) resolve(Number(match[1]));
-        });
-        parent.on('exit', () => reject(new Error(`parent exited early: ${out}`)));
-      });
+      const childPid = await printedNumber(parent, 'child');
       const argv = fs.readFileSync(`/proc/${childPid}/cmdline`, 'utf8').split('\0').filter(Boolean);
       expect(argv.at(-1)).toBe('watchdog');
       expect(processGone(childPid)).toBe(false);
@@ -221,17 +192,9 @@ describe('kernel guards', () => {
         while (Date.now() < until);
       }, 20);
     `;
-    const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = runScript(code);
     try {
-      const childPid = await new Promise<number>((resolve, reject) => {
-        let out = '';
-        parent.stdout.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          const match = /child (\d+)/.exec(out);
-          if (match) resolve(Number(match[1]));
-        });
-        parent.on('exit', () => reject(new Error(`parent exited early: ${out}`)));
-      });
+      const childPid = await printedNumber(parent, 'child');
       expect(processGone(childPid)).toBe(false);
       // 6 s of CPU; the child runs at a lower priority on a busy machine, so allow for more wall time.
       expect(await waitUntil(() => processGone(childPid), 40_000)).toBe(true);

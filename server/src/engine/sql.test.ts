@@ -5,18 +5,16 @@
  * Grist stored them, including its marshalled blobs), so the fixture's recorded requests can be replayed
  * and compared with Grist's recorded answers.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GristError } from '../backend/errors.js';
 import { SQL_TIMEOUT_MESSAGE, SqlRunner } from './sql.js';
+import { REPO_ROOT, printedNumber, processGone, runScript, waitUntil } from '../../test/helpers/processes.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const SLOW_QUERY =
   'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) SELECT COUNT(*) AS n FROM c';
 
@@ -78,30 +76,6 @@ async function failure(promise: Promise<unknown>): Promise<GristError> {
     return err as GristError;
   }
   throw new Error('expected the query to fail');
-}
-
-/** True once `pid` no longer runs (gone, or a zombie nobody reaped yet). */
-function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
-
-async function waitUntil(check: () => boolean, limitMs: number): Promise<boolean> {
-  const end = Date.now() + limitMs;
-  while (Date.now() < end) {
-    if (check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return check();
 }
 
 let dir: string;
@@ -405,10 +379,7 @@ describe('time limit and queue', () => {
       await runner.close();
       console.log('closed ' + pid);
     `;
-    const script = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const script = runScript(code);
     let out = '';
     script.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const exitCode = await new Promise<number | null>((resolve) => script.on('exit', (c) => resolve(c)));
@@ -426,19 +397,8 @@ describe('time limit and queue', () => {
       runner.run(${JSON.stringify(SLOW_QUERY)}).catch(() => {});
       setTimeout(() => console.log('child ' + runner.childPid), 300);
     `;
-    const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const childPid = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      parent.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /child (\d+)/.exec(out);
-        if (match) resolve(Number(match[1]));
-      });
-      parent.on('exit', () => reject(new Error(`parent exited early: ${out}`)));
-    });
+    const parent = runScript(code);
+    const childPid = await printedNumber(parent, 'child');
     expect(processGone(childPid)).toBe(false);
     parent.kill('SIGKILL');
     expect(await waitUntil(() => processGone(childPid), 5000)).toBe(true);
