@@ -374,6 +374,13 @@ async function runQuery(db, msg) {
   let chunkBytes = 0;
   let rowCount = 0;
   let bytes = 0;
+  /** Sends the rows gathered so far (and which of their texts follow in parts) and starts a new piece. */
+  const sendRows = async () => {
+    await sendAndWait({ id, rows: chunk, ...(split.length > 0 ? { split } : {}) });
+    chunk = [];
+    split = [];
+    chunkBytes = 0;
+  };
   try {
     refusePathQueries(msg.sql);
     let stmt = prepareReadOnly(db, wrap(msg.sql));
@@ -399,12 +406,7 @@ async function runQuery(db, msg) {
         const v = row[c];
         if (typeof v !== 'string' || v.length <= PART_CHARS) continue;
         // A long text: send what came before it, then the text in slices (the row itself follows).
-        if (chunk.length > 0) {
-          await sendAndWait({ id, rows: chunk, ...(split.length > 0 ? { split } : {}) });
-          chunk = [];
-          split = [];
-          chunkBytes = 0;
-        }
+        if (chunk.length > 0) await sendRows();
         let parts = 0;
         for (let at = 0; at < v.length; parts++) {
           let end = Math.min(v.length, at + PART_CHARS);
@@ -418,12 +420,7 @@ async function runQuery(db, msg) {
       }
       chunk.push(row);
       chunkBytes += rowBytes;
-      if (chunkBytes >= CHUNK_BYTES) {
-        await sendAndWait({ id, rows: chunk, ...(split.length > 0 ? { split } : {}) });
-        chunk = [];
-        split = [];
-        chunkBytes = 0;
-      }
+      if (chunkBytes >= CHUNK_BYTES) await sendRows();
     }
     const retire = bytes > BIG_ANSWER_BYTES && keptMemory();
     send({ id, ok: true, columns, rows: chunk, ...(split.length > 0 ? { split } : {}), cpuMs: cpuMs(), ...(retire ? { retire } : {}) });

@@ -613,7 +613,8 @@ class AnswerBuilder {
       let rowBytes = 0;
       for (let c = 0; c < row.length; c++) {
         const v: unknown = row[c];
-        rowBytes += joined.has(`${r}:${c}`) ? 2 : cellBytes(v);
+        // (Rows with texts in parts are rare: no key is built for the others' cells.)
+        rowBytes += joined.size > 0 && joined.has(`${r}:${c}`) ? 2 : cellBytes(v);
         // Blobs come as bytes; Grist's JSON renders them as a Node Buffer's toJSON().
         if (v instanceof Uint8Array) row[c] = { type: 'Buffer', data: Array.from(v) };
       }
