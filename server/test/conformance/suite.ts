@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GristError } from '../../src/backend/errors.js';
+import { fromGristError } from '../../src/errors.js';
 import type { CellValue, DocBackend, Fields, GristRecord } from '../../src/backend/types.js';
 import { decodeCursor, queryKey } from '../../src/paging/cursor.js';
 import { pageSorted } from '../../src/paging/sorted.js';
@@ -492,6 +493,15 @@ export function backendConformance(name: string, make: () => Promise<Conformance
         await expectGristError(db().sql('SELECT * FROM NoSuchTable'), 400, 'SQLITE_ERROR: no such table: NoSuchTable');
         await expectGristError(db().sql('SELECT 1; SELECT 2'), 400, 'SQLITE_ERROR: near ";": syntax error');
       });
+
+      it('stops a query at its time limit with a 400 that callers must not retry', async () => {
+        const endless = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) AS n FROM c';
+        const err = await expectGristError(db().sql(endless, { timeoutMs: 200 }), 400, 'a slow statement resulted in a database interrupt');
+        // The query is too slow: the caller's to change, so a 4xx on the proxy, never a 5xx a client would retry.
+        const mapped = fromGristError(err);
+        expect([mapped.code, mapped.status]).toEqual(['GRIST_ERROR', 400]);
+        expect((await db().sql('SELECT 1 AS one')).records).toEqual([{ fields: { one: 1 } }]);
+      }, 30_000);
     });
 
     describe('attachments (8)', () => {
