@@ -130,6 +130,29 @@ describe('memory', () => {
     expect(second).toEqual({ fields: { a: 2, v: 'short', m: null, w: { type: 'Buffer', data: [0, 255] }, k: 'last' } });
   }, 30_000);
 
+  it('puts every blob back in its own row and column: beside a long text sent in parts, and over many pieces', async () => {
+    const r = runner();
+    // Row 1 has a blob before a text long enough to go in parts (which sends the rows before it first).
+    const mixed = await r.run(
+      "SELECT 0 AS a, x'01' AS b, 'x' AS v UNION ALL SELECT 1, x'0102', v FROM Big WHERE k = 'odd' UNION ALL SELECT 2, x'03', w FROM Big WHERE k = 'odd'",
+    );
+    expect(mixed.records.map((rec) => [rec.fields['a'], rec.fields['b']])).toEqual([
+      [0, { type: 'Buffer', data: [1] }],
+      [1, { type: 'Buffer', data: [1, 2] }],
+      [2, { type: 'Buffer', data: [3] }],
+    ]);
+    expect(mixed.records[1]?.fields['v'] === ODD).toBe(true);
+    expect(mixed.records[2]?.fields['w'] === undefined && mixed.records[2]?.fields['v'] === 'é'.repeat(1_500_000) + '😀').toBe(true);
+    // 30,000 rows with a distinct blob each: over 1 MiB of cells, so several pieces.
+    const many = await r.run("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 30000) SELECT x, CAST(printf('%d', x) AS BLOB) AS b, x'' AS e FROM c");
+    expect(many.records).toHaveLength(30_000);
+    const wrong = many.records.filter((rec) => {
+      const { x, b, e } = rec.fields as { x: number; b: { data: number[] }; e: { data: number[] } };
+      return Buffer.from(b.data).toString() !== String(x) || e.data.length !== 0;
+    });
+    expect(wrong).toEqual([]);
+  }, 60_000);
+
   it('a row too large for the memory cap is a 413 (never a crash), and the next query works', async () => {
     const r = runner();
     // Two copies of the widest cell: SQLite or V8 runs out of room while the row is converted.

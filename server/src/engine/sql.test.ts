@@ -133,6 +133,12 @@ describe('answers', () => {
     );
   });
 
+  it("answers non-finite reals (SQLite's Inf, NaN) as null, as Grist's JSON answer does", async () => {
+    // Real grist-core 1.7.17: {"fields":{"x":null,"y":null,"z":null}} for this statement.
+    const result = await runner.run('SELECT 1e999 AS x, -1e999 AS y, 0.0/0 AS z');
+    expect(result.records).toEqual([{ fields: { x: null, y: null, z: null } }]);
+  });
+
   it('treats identifiers case-insensitively and reads metadata tables', async () => {
     expect((await runner.run('select name from pets where ID = 2')).records).toEqual([{ fields: { name: 'Rex' } }]);
     const meta = await runner.run('SELECT tableId FROM _grist_tables ORDER BY id');

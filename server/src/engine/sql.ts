@@ -594,7 +594,7 @@ class AnswerBuilder {
       const status = typeof message['status'] === 'number' ? message['status'] : 500;
       throw new ChildError(new GristError(status, String(message['message']), undefined, { kind: 'sql' }));
     }
-    const rows = message['rows'];
+    const rows = typeof message['rows'] === 'string' ? parseRows(message['rows']) : undefined;
     const split = message['split'] ?? [];
     if (!Array.isArray(rows) || !Array.isArray(split) || (message['ok'] === true && !Array.isArray(message['columns']))) throw malformedError();
     // Texts sent in parts (their bytes were counted as the parts came): `row:column` of each.
@@ -607,16 +607,27 @@ class AnswerBuilder {
       joined.add(`${r as number}:${c}`);
     }
     if (this.parts.length > 0) throw malformedError();
+    // Blobs travel as bytes: their bytes are counted here, their JSON form is what Grist's answer has.
+    const blobs = message['blobs'] ?? [];
+    if (!Array.isArray(blobs)) throw malformedError();
+    const blobCells = new Set<string>();
+    for (const entry of blobs as unknown[]) {
+      const [r, c, bytes] = Array.isArray(entry) ? (entry as unknown[]) : [];
+      const row: unknown = rows[r as number];
+      if (!Array.isArray(row) || typeof c !== 'number' || !(bytes instanceof Uint8Array) || row[c] !== null) throw malformedError();
+      this.count(0, bytes.byteLength * 4 + 24);
+      row[c] = { type: 'Buffer', data: Array.from(bytes) };
+      blobCells.add(`${r as number}:${c}`);
+    }
     for (let r = 0; r < rows.length; r++) {
       const row: unknown = rows[r];
       if (!Array.isArray(row)) throw malformedError();
       let rowBytes = 0;
       for (let c = 0; c < row.length; c++) {
-        const v: unknown = row[c];
-        // (Rows with texts in parts are rare: no key is built for the others' cells.)
-        rowBytes += joined.size > 0 && joined.has(`${r}:${c}`) ? 2 : cellBytes(v);
-        // Blobs come as bytes; Grist's JSON renders them as a Node Buffer's toJSON().
-        if (v instanceof Uint8Array) row[c] = { type: 'Buffer', data: Array.from(v) };
+        // (Rows with texts in parts or blobs are rare: no key is built for the others' cells.)
+        if (joined.size > 0 && joined.has(`${r}:${c}`)) rowBytes += 2;
+        else if (blobCells.size > 0 && blobCells.has(`${r}:${c}`)) continue; // counted above
+        else rowBytes += cellBytes(row[c]);
       }
       this.count(1, rowBytes);
       this.rows.push(row);
@@ -657,11 +668,23 @@ class AnswerBuilder {
   }
 }
 
-/** The JSON size of a cell, roughly, as sql-child.js counts it. */
+/**
+ * The JSON size of a cell, roughly, as sql-child.js counts it (blobs come apart, see `take`). Anything
+ * but a text, a number or null is not a cell the child's JSON may hold: malformed.
+ */
 function cellBytes(v: unknown): number {
   if (typeof v === 'string') return v.length + 2;
-  if (v instanceof Uint8Array) return v.byteLength * 4 + 24;
-  return 8;
+  if (v === null || typeof v === 'number') return 8;
+  throw malformedError();
+}
+
+/** The rows of a child's message, from their JSON text; undefined when it is not JSON. */
+function parseRows(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function malformedError(): GristError {
