@@ -26,8 +26,11 @@ import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
-/** Cells (their {@link cellBytes}) per rows message: small enough to cost little here, big enough to be cheap. */
-const CHUNK_BYTES = 1024 * 1024;
+/**
+ * Cells (their {@link cellBytes}) per rows message: small enough that a piece's rows fit in the young
+ * generation (see CHILD_NODE_OPTIONS in sql.ts) and die there, big enough that messages stay cheap.
+ */
+const CHUNK_BYTES = 256 * 1024;
 /**
  * After an answer larger than this (or one refused as too large) this process checks whether it kept
  * memory, see {@link keptMemory}.
@@ -539,7 +542,7 @@ function sendAndWait(message) {
       }
       // Node serialized the message into buffers outside the V8 heap, freed only when their small
       // wrappers are collected; V8 would let tens of MB of them pile up before it looks. A young-generation
-      // collection (about 0.1 ms, the nursery is 1 MB) frees them at once.
+      // collection (about 0.1 ms, the nursery is a few MB) frees them at once.
       collectGarbage('minor');
       resolve();
     });
