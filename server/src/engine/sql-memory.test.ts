@@ -153,6 +153,40 @@ describe('memory', () => {
     expect(wrong).toEqual([]);
   }, 60_000);
 
+  it.skipIf(!LINUX)('replaces a child that kept memory from a big answer at once: the successor is running before the next query', async () => {
+    const r = runner();
+    await r.run('SELECT 1');
+    const first = r.childPid as number;
+    const big = await r.run("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000) SELECT x, printf('%.*c', 50, 'a') AS t FROM c");
+    expect(big.records).toHaveLength(100_000);
+    // Right after the answer, before any other query: the old child is on its way out, its successor started.
+    const successor = r.childPid;
+    expect(successor).toBeDefined();
+    expect(successor).not.toBe(first);
+    expect(await waitUntil(() => processGone(first), 5000)).toBe(true);
+    expect((await r.run('SELECT 2 AS two')).records).toEqual([{ fields: { two: 2 } }]);
+    expect(r.childPid).toBe(successor);
+  }, 60_000);
+
+  it.skipIf(!LINUX)('a successor started after a big answer does not keep an idle process alive', async () => {
+    const code = `
+      import { SqlRunner } from ${JSON.stringify(path.join(REPO_ROOT, 'server/src/engine/sql.ts'))};
+      const runner = new SqlRunner(${JSON.stringify(dbFile)}, { maxTimeoutMs: 30000 });
+      const answer = await runner.run("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000) SELECT x, printf('%.*c', 50, 'a') AS t FROM c");
+      console.log('rows ' + answer.records.length);
+      console.log('child ' + runner.childPid);
+    `;
+    const script = runScript(code);
+    try {
+      expect(await printedNumber(script, 'rows')).toBe(100_000);
+      // The runner is never closed: the process ends on its own once nothing is pending.
+      expect(await waitUntil(() => script.exitCode !== null, 10_000)).toBe(true);
+      expect(script.exitCode).toBe(0);
+    } finally {
+      script.kill('SIGKILL');
+    }
+  }, 30_000);
+
   it('a row too large for the memory cap is a 413 (never a crash), and the next query works', async () => {
     const r = runner();
     // Two copies of the widest cell: SQLite or V8 runs out of room while the row is converted.

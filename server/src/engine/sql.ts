@@ -340,13 +340,13 @@ export class SqlRunner {
           if (!answer.add(reply)) return;
           finish();
           // It kept memory from a big answer: a fresh one will have its whole allowance again.
-          if (answer.retire) this.retireChild(slot, child);
+          if (answer.retire) this.replaceChild(slot, child);
           done = answer.result(job.statement);
         } catch (err) {
           finish();
           // A child that sent more than it may, or garbage, is not to be trusted: start a fresh one next time.
           if (!answer.trusted) this.discardChild(slot, child);
-          else if (answer.retire) this.retireChild(slot, child);
+          else if (answer.retire) this.replaceChild(slot, child);
           reject(asGristError(err));
           return;
         }
@@ -385,6 +385,9 @@ export class SqlRunner {
     if (old && !old.dead && old.cpuMs + this.maxTimeoutMs + CPU_MARGIN_MS > this.cpuLimitMs) this.retireChild(slot, old);
     if (!slot.child || slot.child.dead) slot.child = spawnChild(this.dbPath, this.caps.maxMemoryBytes, this.cpuLimitMs);
     const child = slot.child;
+    // A child started ahead (see replaceChild) was unref'd while idle: this process must wait for it now.
+    child.proc.ref();
+    child.proc.channel?.ref();
     try {
       await child.ready;
     } catch (err) {
@@ -398,6 +401,16 @@ export class SqlRunner {
   private retireChild(slot: Slot, child: Child): void {
     if (slot.child === child) slot.child = undefined;
     if (!child.dead && child.proc.connected) child.proc.disconnect();
+  }
+
+  /**
+   * Retires a child that asked for it after a big answer and starts its successor at once: a caller who
+   * reads a big table tends to come back, and a child takes 0.1-0.3 s to start, which the next query would
+   * otherwise wait for. (The successor goes after `idleMs` without queries, like any child.)
+   */
+  private replaceChild(slot: Slot, child: Child): void {
+    this.retireChild(slot, child);
+    if (!this.closed && slot.child === undefined) slot.child = spawnChild(this.dbPath, this.caps.maxMemoryBytes, this.cpuLimitMs);
   }
 
   /** Kills a child that must not be used again (timeout, failed start, cancelled query). */
