@@ -47,7 +47,7 @@ export class RecordWriter {
   async #sendOrSplit(chunks: Chunk[], k: number, send: (chunk: Chunk) => Promise<void>): Promise<boolean> {
     const chunk = chunks[k] as Chunk;
     // Built before a 413 lowered the document's budget: split now rather than be refused again.
-    if (chunk.json.length > 1 && chunk.bytes + ENVELOPE_BYTES > this.caps.maxRequestBytes) {
+    if (chunk.indexes.length > 1 && chunk.bytes + ENVELOPE_BYTES > this.caps.maxRequestBytes) {
       chunks.splice(k, 1, ...splitChunk(chunk, this.#itemBudget));
       return false;
     }
@@ -55,7 +55,7 @@ export class RecordWriter {
       await send(chunk);
       return true;
     } catch (err) {
-      if (!isTooLarge(err) || chunk.json.length < 2) throw err;
+      if (!isTooLarge(err) || chunk.indexes.length < 2) throw err;
       const budget = this.caps.shrinkAfter413(chunkBytes(chunk) + ENVELOPE_BYTES);
       if (budget === undefined) throw err;
       chunks.splice(k, 1, ...splitChunk(chunk, budget - ENVELOPE_BYTES));
@@ -71,7 +71,7 @@ export class RecordWriter {
     await this.#sequential(padMissingFields(records), 'added', written, async (chunk) => {
       const answer = await this.client.json({ method: 'POST', path, query, raw: envelope('records', chunk) });
       const ids = idsAt(answer, 'records', 'number', `POST ${path}`);
-      if (ids.length !== chunk.json.length) throw malformed(`POST ${path}`, `${chunk.json.length} ids`);
+      if (ids.length !== chunk.indexes.length) throw malformed(`POST ${path}`, `${chunk.indexes.length} ids`);
       for (const id of ids) written.push(id);
     });
     return written;
@@ -84,7 +84,7 @@ export class RecordWriter {
    */
   async #sequential<T>(items: readonly T[], verb: string, written: number[], send: (chunk: Chunk) => Promise<void>): Promise<void> {
     const stream = new ChunkStream(items, undefined, this.chunkSize, this.#itemBudget, firstChunkBudget(items, this.#itemBudget, this.chunkSize));
-    const chunks: Chunk[] = [stream.next() ?? { indexes: [], json: [], bytes: 0 }]; // an empty list: let Grist refuse it
+    const chunks: Chunk[] = [stream.next() ?? { indexes: [], bytes: 0, text: '' }]; // an empty list: let Grist refuse it
     for (let k = 0; k < chunks.length; ) {
       // Settled into a value at once: a failure while the next chunk is being built is not "unhandled".
       const outcome = this.#sendOrSplit(chunks, k, send).then(
@@ -117,7 +117,7 @@ export class RecordWriter {
     const chunks = groupByKeySet(records, (r) => (isObject(r.fields) ? Object.keys(r.fields) : [])).flatMap((group) =>
       chunkItems(records, group, this.chunkSize, this.#itemBudget),
     );
-    if (chunks.length === 0) chunks.push({ indexes: [], json: [], bytes: 0 });
+    if (chunks.length === 0) chunks.push({ indexes: [], bytes: 0, text: '' });
     const parallel = new Set(records.map((r) => r.id)).size === records.length ? this.maxInFlight : 1;
     const sendOne = async (chunk: Chunk): Promise<void> => {
       await this.client.json({ method: 'PATCH', path, query, raw: envelope('records', chunk) });
@@ -171,7 +171,7 @@ export class RecordWriter {
     for (let i = 0; i < ids.length || (i === 0 && ids.length === 0); i += IDS_PER_DELETE) {
       const part = ids.slice(i, i + IDS_PER_DELETE);
       const json = part.map((id) => JSON.stringify(id));
-      chunks.push({ indexes: part.map((_, j) => i + j), json, bytes: 0 });
+      chunks.push({ indexes: part.map((_, j) => i + j), json, bytes: 0, text: json.join(',') });
     }
     for (const [k, chunk] of chunks.entries()) {
       try {
@@ -184,7 +184,7 @@ export class RecordWriter {
   }
 
   async #deleteChunk(tableId: string, chunk: Chunk): Promise<void> {
-    const list = `[${chunk.json.join(',')}]`;
+    const list = `[${chunk.text}]`;
     if (this.caps.has('recordsDelete')) {
       try {
         await this.client.json({ method: 'POST', path: `/tables/${seg(tableId)}/records/delete`, jsonText: list, idempotent: true });
