@@ -13,7 +13,8 @@
 import { GristError } from '../../backend/errors.js';
 import type { Fields, UpsertOptions, UpsertRecord, UpsertResult, WriteOptions } from '../../backend/types.js';
 import { isMissingRoute, isTooLarge, type DocCapabilities } from './capabilities.js';
-import { ChunkStream, chunkBytes, chunkItems, chunkText, groupByKeySet, jsonSurelyLongerThan, splitChunk, type Chunk } from './chunks.js';
+import { ChunkStream, chunkBytes, chunkText, groupByKeySet, jsonSurelyLongerThan, splitChunk, type Chunk } from './chunks.js';
+import { sameKeysInOrder } from '../../util/same-keys.js';
 import { seg, type GristClient } from './client.js';
 import { idsAt, isObject, malformed } from './shapes.js';
 
@@ -109,21 +110,19 @@ export class RecordWriter {
   /**
    * `PATCH /records`, grouped by field-name set (Grist needs one set per request), chunked, at most
    * `maxInFlight` chunks at once. When one id appears twice the chunks run in order (the later entry must
-   * win, as in Grist).
+   * win, as in Grist). Chunks are serialized as they are needed, the first one small when the update
+   * surely needs several requests (as for adds): the first request leaves sooner and the others are
+   * serialized while Grist works.
    */
   async update(tableId: string, records: { id: number; fields: Fields }[], options: WriteOptions = {}): Promise<void> {
     const path = `/tables/${seg(tableId)}/records`;
     const query = { noparse: options.noparse ? 'true' : undefined };
-    const chunks = groupByKeySet(records, (r) => (isObject(r.fields) ? Object.keys(r.fields) : [])).flatMap((group) =>
-      chunkItems(records, group, this.chunkSize, this.#itemBudget),
-    );
-    if (chunks.length === 0) chunks.push({ indexes: [], bytes: 0, text: '' });
-    const parallel = new Set(records.map((r) => r.id)).size === records.length ? this.maxInFlight : 1;
+    const parallel = idsUnique(records) ? this.maxInFlight : 1;
     const sendOne = async (chunk: Chunk): Promise<void> => {
       await this.client.json({ method: 'PATCH', path, query, raw: envelope('records', chunk) });
     };
     await runChunks(
-      chunks,
+      this.#updateChunks(records),
       parallel,
       // A 413 splits the chunk and sends its halves in order (one worker), then carries on.
       async (chunk, done) => {
@@ -137,6 +136,26 @@ export class RecordWriter {
       },
       (doneIndexes) => ({ writtenIds: doneIndexes.map((i) => records[i]?.id ?? -1).sort((a, b) => a - b), verb: 'updated' }),
     );
+  }
+
+  /** The chunks of an update, one per call as they are needed (an empty list: one empty chunk). */
+  #updateChunks(records: { id: number; fields: Fields }[]): () => Chunk | undefined {
+    let streams: ChunkStream<{ id: number; fields: Fields }>[];
+    if (sameKeysInOrder(records)) {
+      streams = [new ChunkStream(records, undefined, this.chunkSize, this.#itemBudget, firstChunkBudget(records, this.#itemBudget, this.chunkSize))];
+    } else {
+      const groups = groupByKeySet(records, (r) => (isObject(r.fields) ? Object.keys(r.fields) : []));
+      streams = groups.map((group) => new ChunkStream(records, group, this.chunkSize, this.#itemBudget));
+    }
+    let current = 0;
+    let given = 0;
+    return () => {
+      for (; current < streams.length; current++) {
+        const chunk = (streams[current] as ChunkStream<{ id: number; fields: Fields }>).next();
+        if (chunk) return (given += 1), chunk;
+      }
+      return given++ === 0 ? { indexes: [], bytes: 0, text: '' } : undefined; // an empty list: let Grist refuse it
+    };
   }
 
   /** `PUT /records` in chunks, one after the other (later entries may depend on rows added by earlier ones). */
@@ -280,28 +299,6 @@ function padMissingFields(records: { fields?: Fields }[]): { fields?: Fields }[]
   });
 }
 
-/**
- * Whether every record names the same fields in the same order (the usual case): one comparison per key
- * with the first record's list, no per-record key lists and no set lookups.
- */
-function sameKeysInOrder(records: readonly { fields?: Fields }[]): boolean {
-  const first = records[0]?.fields;
-  if (!isObject(first)) return records.length === 0;
-  const keys: string[] = [];
-  for (const key in first) keys.push(key);
-  for (let i = 1; i < records.length; i++) {
-    const fields = records[i]?.fields;
-    if (!isObject(fields)) return false;
-    let n = 0;
-    for (const key in fields) {
-      if (keys[n] !== key) return false;
-      n += 1;
-    }
-    if (n !== keys.length) return false;
-  }
-  return true;
-}
-
 function upsertAnswer(answer: unknown, path: string): UpsertResult {
   if (
     isObject(answer) &&
@@ -336,36 +333,57 @@ function withProgress(err: GristError, total: number, failed: number[], writtenI
 }
 
 /**
- * Runs chunks with at most `parallel` at once; after a failure no new chunk starts, the running ones finish,
- * and the first error is thrown with the progress made (`send` reports the request indexes it wrote).
+ * Runs chunks with at most `parallel` at once, taking each from `nextChunk` only when a request slot is
+ * free (after letting the requests already started go out, so Grist works while the next one is
+ * serialized); after a failure no new chunk starts, the running ones finish, and the first error is
+ * thrown with the progress made (`send` reports the request indexes it wrote).
  */
 async function runChunks(
-  chunks: Chunk[],
+  nextChunk: () => Chunk | undefined,
   parallel: number,
   send: (chunk: Chunk, done: (indexes: number[]) => void) => Promise<void>,
   progress: (doneIndexes: number[]) => { writtenIds: number[]; verb: string },
 ): Promise<void> {
+  const chunks: Chunk[] = [];
   const doneIndexes: number[] = [];
   const failed: { index: number; error: unknown }[] = [];
-  let next = 0;
+  let exhausted = false;
+  const take = (): number | undefined => {
+    const chunk = exhausted ? undefined : nextChunk();
+    if (!chunk) {
+      exhausted = true;
+      return undefined;
+    }
+    return chunks.push(chunk) - 1;
+  };
   const worker = async (): Promise<void> => {
-    while (failed.length === 0 && next < chunks.length) {
-      const index = next++;
-      const chunk = chunks[index];
-      if (!chunk) return;
+    while (failed.length === 0 && !exhausted) {
+      if (chunks.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (failed.length > 0) return;
+      const index = take();
+      if (index === undefined) return;
       try {
-        await send(chunk, (indexes) => doneIndexes.push(...indexes));
+        await send(chunks[index] as Chunk, (indexes) => doneIndexes.push(...indexes));
       } catch (error) {
         failed.push({ index, error });
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, chunks.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
   const first = failed.sort((a, b) => a.index - b.index)[0];
   if (!first) return;
   if (!(first.error instanceof GristError)) throw first.error;
+  // The report names every request entry not written: build the chunks not built yet.
+  while (take() !== undefined);
   const done = new Set(doneIndexes);
   const notWritten = chunks.flatMap((c) => c.indexes).filter((i) => !done.has(i)).sort((a, b) => a - b);
   const { writtenIds, verb } = progress(doneIndexes);
   throw withProgress(first.error, chunks.length, failed.map((f) => f.index), writtenIds, notWritten, verb);
+}
+
+/** Whether no id appears twice (ascending ids, the usual case, are checked without a set). */
+function idsUnique(records: readonly { id: number }[]): boolean {
+  let ascending = true;
+  for (let i = 1; i < records.length && ascending; i++) ascending = (records[i] as { id: number }).id > (records[i - 1] as { id: number }).id;
+  return ascending || new Set(records.map((r) => r.id)).size === records.length;
 }
