@@ -26,6 +26,21 @@ describe('jsonSurelyLongerThan', () => {
     }
   });
 
+  it('never claims more than a number really takes, at every digit boundary', () => {
+    const numbers = [0, -0, 1, -1, 0.1, -0.1, 1e-7, -1e-7, 5e-324, 9, 10, 99, 100, 999, 1000, 9999, 10_000, 99_999, 100_000, 999_999, 1e6, 1e9 - 1, 1e9, 2 ** 53, 1e21 - 65536, 1e21, -1e21, 1.5e300, Number.MAX_VALUE, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 12.5, 1_700_000_000.25];
+    let state = 7;
+    for (let i = 0; i < 2000; i++) {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      numbers.push((state / 2147483648 - 0.5) * 10 ** ((i % 30) - 8), Math.round(state / 2 ** (i % 31)));
+    }
+    for (const n of numbers) {
+      for (const item of [n, [n], { fields: { A: n } }, { fields: { A: [n, 'x'] } }]) {
+        const bytes = Buffer.byteLength(JSON.stringify(item)) + 1;
+        expect(jsonSurelyLongerThan([item], bytes), JSON.stringify(item)).toBe(false);
+      }
+    }
+  });
+
   it('sees a large write', () => {
     expect(jsonSurelyLongerThan(generated(7, 2000), 1000)).toBe(true);
   });
