@@ -96,7 +96,7 @@ export const agentProcedure = loggedProcedure.use(({ ctx, next }) => {
  */
 export const documentProcedure = loggedProcedure.use(async ({ ctx, meta, next, getRawInput }) => {
   const raw = await getRawInput().catch(() => undefined);
-  refuseForbiddenKeys(raw);
+  refuseForbiddenKeys(raw, meta?.method);
   const requested =
     raw && typeof raw === 'object' && typeof (raw as { document?: unknown }).document === 'string'
       ? (raw as { document: string }).document

@@ -3,10 +3,13 @@
  * returns an equal value; inputs it declines still get zod's own result or error.
  */
 import { describe, expect, it } from 'vitest';
-import { fastInputChecks, fastOutputChecks, withFastInput, withFastOutput } from './fast-input.js';
+import { fastInputChecks, fastOutputChecks, passesFastInput, withFastInput, withFastOutput } from './fast-input.js';
 import { methods } from './registry.js';
 
-const cells: unknown[] = ['', 'x', 0, -1.5, 1e300, true, false, null, ['L'], ['L', 1, 'a'], ['d', 1], [], [1], {}, { a: 1 }, Number.NaN, Number.POSITIVE_INFINITY, undefined];
+const cells: unknown[] = [
+  '', 'x', 0, -1.5, 1e300, true, false, null, ['L'], ['L', 1, 'a'], ['d', 1], [], [1], {}, { a: 1 }, Number.NaN, Number.POSITIVE_INFINITY, undefined,
+  ['O', { a: 1, b: ['x', { c: null }] }], ['O', JSON.parse('{"a": {"__proto__": 1}}') as unknown], ['L', ['x', JSON.parse('{"__proto__": 1}') as unknown]],
+];
 const fieldsSamples: unknown[] = [
   {}, { A: 'x' }, ...cells.map((c) => ({ A: c })), JSON.parse('{"__proto__": 1}') as unknown, [], null, 'x', Object.create({ inherited: 1 }) as unknown,
 ];
@@ -49,6 +52,38 @@ describe('fast input path', () => {
       expect(fastHits).toBeGreaterThan(3);
     });
   }
+
+  it('never passes an input with a __proto__ key anywhere, list cells included (the key walk relies on it)', () => {
+    const nested = (cell: unknown) => ({ table: 'T', records: [{ A: 1 }, { A: cell }] });
+    expect(fastInputChecks['add_records']?.(nested(['O', { a: 1, b: ['x', { c: null }] }]))).toBe(true);
+    for (const text of ['["O", {"__proto__": 1}]', '["O", {"a": {"__proto__": 1}}]', '["L", ["x", {"__proto__": 1}]]', '["L", 1, [[{"__proto__": 1}]]]']) {
+      expect(fastInputChecks['add_records']?.(nested(JSON.parse(text))), text).toBe(false);
+      expect(passesFastInput('add_records', nested(JSON.parse(text))), text).toBe(false);
+    }
+    // Nesting deeper than the fast path looks: declined (zod and the key walk decide).
+    let deep: unknown = 1;
+    for (let i = 0; i < 40; i++) deep = [deep];
+    expect(fastInputChecks['add_records']?.(nested(['L', deep]))).toBe(false);
+  });
+
+  it('passesFastInput: a pass is taken once by the same call\'s parse; a failed re-check drops it', () => {
+    const schema = methods.add_records.input;
+    const fast = withFastInput('add_records', schema);
+    const input = { table: 'T', records: [{ A: 1 }] };
+    expect(passesFastInput('add_records', input)).toBe(true);
+    expect(passesFastInput('get_records', input)).toBe(false);
+    // The object changed after its pass: the next call's own check fails and forgets the pass, so its
+    // parse runs zod (which refuses the object cell) instead of trusting the stale pass.
+    (input.records[0] as Record<string, unknown>).A = { not: 'a cell' };
+    expect(passesFastInput('add_records', input)).toBe(false);
+    expect(() => fast.parse(input)).toThrow();
+    // A pass is used once: after its parse, a changed object is checked again.
+    const other = { table: 'T', records: [{ A: 1 }] };
+    expect(passesFastInput('add_records', other)).toBe(true);
+    expect(fast.parse(other)).toBe(other);
+    (other.records[0] as Record<string, unknown>).A = { not: 'a cell' };
+    expect(() => fast.parse(other)).toThrow();
+  });
 
   it('takes the fast path for a typical 10,000-row x 10-column add', () => {
     const input = { table: 'T', records: Array.from({ length: 10_000 }, (_, i) => Object.fromEntries(Array.from({ length: 10 }, (_, c) => [`C${c}`, c % 2 ? i : `v${i}`]))) };

@@ -37,4 +37,4 @@ export { buildProxyDocumentation, renderProxyDocumentation } from './proxy-docs.
 export type { ProxyDocumentationOptions } from './proxy-docs.js';
 export { buildOpenApi } from './openapi.js';
 export type { OpenApiOptions } from './openapi.js';
-export { fastInputChecks, fastOutputChecks, withFastInput, withFastOutput } from './fast-input.js';
+export { fastInputChecks, fastOutputChecks, passesFastInput, withFastInput, withFastOutput } from './fast-input.js';

@@ -8,6 +8,7 @@ import type { CellValue, DocBackend, Fields, GristRecord } from '../backend/type
 import { decodeCursor, encodeCursor, queryKey } from '../paging/cursor.js';
 import { pageSorted } from '../paging/sorted.js';
 import { dataMethod } from '../trpc.js';
+import { sameKeysInOrder } from '../util/same-keys.js';
 import { backendOf, checkBatchSize } from './util.js';
 
 /** A record as the gateway returns it: `{id, ...fields}`, plus `_errors` when a cell holds an error. */
@@ -56,6 +57,7 @@ async function pageById(
 
 /** Splits update records into runs with the same field names (Grist requires one key set per PATCH). */
 function runsBySameKeys(records: readonly { id: number; fields: Fields }[]): { id: number; fields: Fields }[][] {
+  if (records.length > 0 && sameKeysInOrder(records)) return [records as { id: number; fields: Fields }[]];
   const runs: { id: number; fields: Fields }[][] = [];
   let currentKey = '';
   for (const record of records) {

@@ -5,15 +5,25 @@
  * of only that key reports success and changes nothing). No Grist column can have such an id (ids start
  * with a letter), so the gateway refuses these keys up front, naming where they are.
  */
+import { passesFastInput } from '@grist-gateway/shared';
 import { GatewayError } from '../errors.js';
 
 const FORBIDDEN = new Set(['__proto__']);
 
+/** Own-key test that V8 optimizes inside `for...in` (`Object.hasOwn` there costs twice the whole walk). */
+const hasOwnProperty = Object.prototype.hasOwnProperty;
+
 /** Deepest nesting inspected; inputs are validated afterwards, so deeper nesting is refused there anyway. */
 const MAX_DEPTH = 64;
 
-/** Throws INVALID_REQUEST when `input` holds a `__proto__` key anywhere (checked on own keys only). */
-export function refuseForbiddenKeys(input: unknown): void {
+/**
+ * Throws INVALID_REQUEST when `input` holds a `__proto__` key anywhere (checked on own keys only). With
+ * the `method` being called, a bulk record input that passes the method's fast input check (which refuses
+ * such keys everywhere, and is remembered for the call's own input parsing) needs no walk of its own: the
+ * 100,000 cells of a large add are visited once instead of twice.
+ */
+export function refuseForbiddenKeys(input: unknown, method?: string): void {
+  if (method !== undefined && passesFastInput(method, input)) return;
   const found = findForbiddenKey(input, 0);
   if (found !== undefined) throw forbiddenKeyError(pathText(found));
 }
@@ -66,7 +76,7 @@ function findForbiddenKey(value: unknown, depth: number): (string | number)[] | 
     return undefined;
   }
   for (const key in value) {
-    if (!Object.hasOwn(value, key)) continue;
+    if (!hasOwnProperty.call(value, key)) continue;
     if (FORBIDDEN.has(key)) return [key];
     const v = (value as Record<string, unknown>)[key];
     if (v !== null && typeof v === 'object') {

@@ -40,6 +40,8 @@ export async function readRequestLimited(request: Request, limit: number, tooLar
 /**
  * Reads a Node request stream directly: several times faster for multi-megabyte bodies than going through
  * a web ReadableStream. `inspect` sees each chunk as it arrives and may refuse the body early by throwing.
+ * Chunks are taken with plain 'data' events as they arrive (an async iterator adds a promise and a turn
+ * of the event loop per 64 KB chunk: about 3 ms more for a 1.4 MB add).
  */
 export async function readIncomingLimited(incoming: IncomingMessage, limit: number, tooLarge: () => Error, inspect?: (chunk: Buffer) => void): Promise<Buffer> {
   if (declaredOver(incoming.headers['content-length'], limit)) throw tooLarge();
@@ -51,26 +53,54 @@ export async function readIncomingLimited(incoming: IncomingMessage, limit: numb
   let filled = 0;
   const rest: Buffer[] = [];
   let total = 0;
-  // An early refusal (too large, or `inspect` throws) must not destroy the request: the answer still goes out.
-  for await (const chunk of incoming.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-    if (total + chunk.byteLength > limit) {
+  await new Promise<void>((resolve, reject) => {
+    const stop = (): void => {
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('error', onError);
+      incoming.off('close', onClose);
+    };
+    // An early refusal (too large, or `inspect` throws) must not destroy the request: the answer still
+    // goes out, and the rest of the body is read and dropped.
+    const refuse = (err: unknown): void => {
+      stop();
       incoming.resume();
-      throw tooLarge();
-    }
-    try {
-      inspect?.(chunk);
-    } catch (err) {
-      incoming.resume();
-      throw err;
-    }
-    if (whole && rest.length === 0 && filled + chunk.byteLength <= whole.byteLength) {
-      chunk.copy(whole, filled);
-      filled += chunk.byteLength;
-    } else {
-      rest.push(chunk);
-    }
-    total += chunk.byteLength;
-  }
+      reject(err);
+    };
+    const onData = (chunk: Buffer): void => {
+      if (total + chunk.byteLength > limit) return refuse(tooLarge());
+      try {
+        inspect?.(chunk);
+      } catch (err) {
+        return refuse(err);
+      }
+      if (whole && rest.length === 0 && filled + chunk.byteLength <= whole.byteLength) {
+        chunk.copy(whole, filled);
+        filled += chunk.byteLength;
+      } else {
+        rest.push(chunk);
+      }
+      total += chunk.byteLength;
+    };
+    const onEnd = (): void => {
+      stop();
+      resolve();
+    };
+    const onError = (err: Error): void => {
+      stop();
+      reject(err);
+    };
+    // Closed before its end (the client went away): no 'end' will come.
+    const onClose = (): void => {
+      if (incoming.complete) return;
+      stop();
+      reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    incoming.on('data', onData);
+    incoming.once('end', onEnd);
+    incoming.once('error', onError);
+    incoming.once('close', onClose);
+  });
   if (!whole) return Buffer.concat(rest, total);
   if (rest.length === 0) return filled === whole.byteLength ? whole : whole.subarray(0, filled);
   return Buffer.concat([whole.subarray(0, filled), ...rest], total);

@@ -138,6 +138,34 @@ describe('HTTP backend: chunked writes failing partway', () => {
     expect(all.map((r) => r.fields['Tag'])).toEqual(input.map((r) => r.fields.Tag));
   });
 
+  it('sends a large add and a large update in the fewest requests within the limit, the first one smaller (it leaves sooner)', async () => {
+    const table = await newTable();
+    // About 1.6 MB of JSON: two requests of at most 1 MiB.
+    const input = range(0, 12_000).map((i) => ({ fields: { N: i, Tag: `row ${i} `.padEnd(100, '.') } }));
+    const postsBefore = rig.seen(`/tables/${table}/records`, 'POST').length;
+    expect(await rig.through().addRecords(table, input)).toEqual(range(1, 12_001));
+    const posts = rig.seen(`/tables/${table}/records`, 'POST').slice(postsBefore);
+    expect(posts).toHaveLength(2);
+    const postSizes = posts.map((p) => Buffer.byteLength(p.body));
+    expect(postSizes[0]).toBeLessThan(postSizes[1]!);
+    expect(postSizes[1]).toBeLessThanOrEqual(1024 * 1024);
+
+    const updates = range(1, 12_001).map((id) => ({ id, fields: { Tag: `new ${id} `.padEnd(100, '!') } }));
+    const patchesBefore = rig.seen(`/tables/${table}/records`, 'PATCH').length;
+    await rig.through().updateRecords(table, updates);
+    const patches = rig.seen(`/tables/${table}/records`, 'PATCH').slice(patchesBefore);
+    expect(patches).toHaveLength(2);
+    const patchSizes = patches.map((p) => Buffer.byteLength(p.body));
+    expect(patchSizes[0]).toBeLessThan(patchSizes[1]!);
+    expect(Math.max(...patchSizes)).toBeLessThanOrEqual(1024 * 1024);
+    // Every row updated once, with its own value.
+    const ids = patches.flatMap((p) => (JSON.parse(p.body) as { records: { id: number }[] }).records.map((r) => r.id)).sort((a, b) => a - b);
+    expect(ids).toEqual(range(1, 12_001));
+    const all = await rig.direct.getRecords(table);
+    expect(all.map((r) => r.fields['Tag'])).toEqual(updates.map((u) => u.fields.Tag));
+    expect(all.map((r) => r.fields['N'])).toEqual(range(0, 12_000));
+  });
+
   it('reports progress when an upsert chunk fails', async () => {
     const table = await newTable();
     let puts = 0;

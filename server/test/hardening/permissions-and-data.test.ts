@@ -98,11 +98,24 @@ describe('__proto__ keys are refused, never dropped', () => {
       ['{"method":"update_records","table":"Staff","records":[{"id":1,"fields":{"__proto__":"x"}}]}', 'records[0].fields.__proto__'],
       ['{"method":"add_records","table":"Staff","records":[{"Name":"B","__proto__":{"Salary":1}}]}', 'records[0].__proto__'],
       ['{"method":"add_or_update_records","table":"Staff","records":[{"require":{"__proto__":"x"}}]}', 'records[0].require.__proto__'],
+      // Inside a list cell, where the bulk inputs' fast check must not let it through either.
+      ['{"method":"add_records","table":"Staff","records":[{"Name":"B"},{"Name":["O",{"a":{"__proto__":1}}]}]}', 'records[1].Name[1].a.__proto__'],
+      ['{"method":"update_records","table":"Staff","records":[{"id":1,"fields":{"Name":["L",["x",{"__proto__":1}]]}}]}', 'records[0].fields.Name[1][1].__proto__'],
     ] as const) {
       const res = await raw(all, text);
       expect(res.status, text).toBe(400);
       expect(res.body.error).toBe(`${where}: "__proto__" cannot be a column id or field name`);
     }
+    const rows = await gw.proxy(all, { method: 'get_records', table: 'Staff' });
+    expect(rows.body.data.records).toEqual([{ id: 1, Name: 'Alice', Salary: 91000 }]);
+  });
+
+  it('in the last row of a large add that is otherwise valid (nothing is written)', async () => {
+    const records = Array.from({ length: 5_000 }, (_, i) => `{"Name":"n${i}","Salary":${i}}`);
+    records[4_999] = '{"Name":"last","Salary":1,"__proto__":{"Salary":2}}';
+    const res = await raw(all, `{"method":"add_records","table":"Staff","records":[${records.join(',')}]}`);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'INVALID_REQUEST', error: 'records[4999].__proto__: "__proto__" cannot be a column id or field name' });
     const rows = await gw.proxy(all, { method: 'get_records', table: 'Staff' });
     expect(rows.body.data.records).toEqual([{ id: 1, Name: 'Alice', Salary: 91000 }]);
   });

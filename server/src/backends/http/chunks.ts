@@ -10,12 +10,14 @@
 export interface Chunk {
   /** Request indexes of the items in this chunk, ascending. */
   indexes: number[];
-  /** Each item already serialized as JSON. */
-  json: string[];
   /** UTF-8 bytes of the items joined with commas (plus one). */
   bytes: number;
-  /** The items joined with commas, when already built (saves joining them again for the request). */
-  text?: string | undefined;
+  /** The items' JSON joined with commas (what goes between `[` and `]` in the request). */
+  text: string;
+  /** Each item's JSON on its own, when known (see {@link itemJson}). */
+  json?: string[] | undefined;
+  /** The list `indexes` point into, to serialize the items one by one when the chunk must be split. */
+  items?: readonly unknown[] | undefined;
 }
 
 /** UTF-8 length of a JSON text (JSON.stringify leaves non-ASCII unescaped). */
@@ -30,77 +32,122 @@ export function chunkBytes(chunk: Chunk): number {
 
 /** The chunk's items joined with commas. */
 export function chunkText(chunk: Chunk): string {
-  return chunk.text ?? chunk.json.join(',');
+  return chunk.text;
 }
+
+/** Each item of the chunk as its own JSON text (serialized again from the items when not kept). */
+export function itemJson(chunk: Chunk): string[] {
+  if (!chunk.json) {
+    const items = chunk.items ?? [];
+    chunk.json = chunk.indexes.map((i) => JSON.stringify(items[i]) ?? 'null');
+  }
+  return chunk.json;
+}
+
+/** A chunk of items already serialized one by one. */
+function chunkOf(indexes: number[], json: string[], bytes: number): Chunk {
+  return { indexes, json, bytes, text: json.join(',') };
+}
+
+/** Items serialized by the first JSON.stringify of a chunk (then blocks grow, see {@link ChunkStream}). */
+const FIRST_BLOCK = 16;
+
+/** Most items serialized by one JSON.stringify call. */
+const MAX_BLOCK = 512;
 
 /**
  * Serializes items (given by request index) into chunks of at most `maxRows` items and at most `maxBytes`
  * bytes of items (an item larger than that goes alone), one chunk at a time, so that a writer can send a
  * chunk and build the next one while Grist works.
  *
- * Each item is serialized once. Sizes are counted as if the text were ASCII (one byte a character, no
- * per-item byte count), then each chunk is measured exactly once, whole: UTF-8 never takes fewer bytes
- * than characters, so only a chunk holding non-ASCII text can turn out larger, and only that one is
- * re-cut with exact per-item sizes.
+ * Items are serialized in blocks, one JSON.stringify of a list of them at a time: that takes about 30%
+ * less time than one call per item (10,000 calls for a 10,000-row add). Each block is measured exactly
+ * in UTF-8 bytes (so non-ASCII text never makes a chunk too large). A block aims at half the room left in
+ * the chunk (from the bytes per item so far), so blocks shrink as the chunk fills and the last few items
+ * go one by one; a block that does not fit after all is serialized again item by item.
  */
 export class ChunkStream<T> {
   #next = 0;
   /** Byte budget of the next chunk built from items (the first one may be smaller, see the constructor). */
   #budget: number;
-  /** Exactly sized pieces of a re-cut chunk, handed out before anything else. */
-  readonly #pending: Chunk[] = [];
+  readonly #count: number;
 
-  /** `firstMaxBytes`: a smaller budget for the first chunk only (default `maxBytes`). */
+  /**
+   * `indexes`: the request indexes to chunk, in order (undefined: every item, in order).
+   * `firstMaxBytes`: a smaller budget for the first chunk only (default `maxBytes`).
+   */
   constructor(
     private readonly items: readonly T[],
-    private readonly indexes: readonly number[],
+    private readonly indexes: readonly number[] | undefined,
     private readonly maxRows: number,
     private readonly maxBytes: number,
     firstMaxBytes = maxBytes,
   ) {
     this.#budget = Math.min(firstMaxBytes, maxBytes);
+    this.#count = indexes ? indexes.length : items.length;
   }
 
   /** Whether chunks remain. */
   get done(): boolean {
-    return this.#pending.length === 0 && this.#next >= this.indexes.length;
+    return this.#next >= this.#count;
   }
 
   /** The next chunk, or undefined when all items are chunked. */
   next(): Chunk | undefined {
-    const pending = this.#pending.shift();
-    if (pending) return pending;
-    if (this.#next >= this.indexes.length) return undefined;
+    if (this.#next >= this.#count) return undefined;
     const maxBytes = this.#budget;
     this.#budget = this.maxBytes;
-    const chunk: Chunk = { indexes: [], json: [], bytes: 0 };
-    let units = 0;
-    while (this.#next < this.indexes.length) {
-      const index = this.indexes[this.#next] as number;
-      const json = JSON.stringify(this.items[index]);
-      const size = json.length + 1; // and a comma
-      if (chunk.json.length > 0 && (chunk.json.length >= this.maxRows || units + size > maxBytes)) break;
-      chunk.indexes.push(index);
-      chunk.json.push(json);
-      units += size;
+    const indexes: number[] = [];
+    const parts: string[] = [];
+    let bytes = 0;
+    let block = FIRST_BLOCK;
+    while (this.#next < this.#count && indexes.length < this.maxRows) {
+      const room = maxBytes - bytes;
+      const n = Math.min(block, this.#count - this.#next, this.maxRows - indexes.length);
+      if (n > 1) {
+        const list = JSON.stringify(this.#slice(this.#next, n));
+        const size = utf8Length(list) - 1; // the items, their commas and one more: `[` and `]` are two
+        if (size > room) {
+          block = 1; // near the end of the chunk: item by item from here
+          continue;
+        }
+        parts.push(list.slice(1, -1));
+        for (let k = 0; k < n; k++) indexes.push(this.#indexAt(this.#next + k));
+        this.#next += n;
+        bytes += size;
+        block = Math.max(1, Math.min(MAX_BLOCK, Math.floor(((room - size) * n) / size / 2)));
+        continue;
+      }
+      const index = this.#indexAt(this.#next);
+      const json = JSON.stringify(this.items[index]) ?? 'null';
+      const size = utf8Length(json) + 1; // and a comma
+      if (indexes.length > 0 && size > room) break;
+      parts.push(json);
+      indexes.push(index);
       this.#next += 1;
+      bytes += size;
     }
-    const text = chunk.json.join(',');
-    chunk.bytes = Buffer.byteLength(text, 'utf8') + 1;
-    if (chunk.bytes === units || chunk.bytes <= maxBytes || chunk.json.length === 1) {
-      chunk.text = text;
-      return chunk;
-    }
-    // Non-ASCII text made the chunk too large: cut it again with exact sizes.
-    this.#pending.push(...cutExactly(chunk, this.maxRows, maxBytes));
-    return this.#pending.shift();
+    return { indexes, bytes, text: parts.join(','), items: this.items };
+  }
+
+  #indexAt(position: number): number {
+    return this.indexes ? (this.indexes[position] as number) : position;
+  }
+
+  /** `n` items from `position` on (in request order). */
+  #slice(position: number, n: number): T[] {
+    if (!this.indexes) return this.items.slice(position, position + n);
+    const out: T[] = [];
+    for (let k = 0; k < n; k++) out.push(this.items[this.indexes[position + k] as number] as T);
+    return out;
   }
 }
 
 /**
  * Whether the JSON of `items` (joined with commas) surely takes more than `bytes` bytes, from a lower
  * bound of each value's JSON length that stops as soon as it passes `bytes` (so it costs a fraction of
- * serializing): strings take at least their length plus quotes, numbers a character, `true`/`null` four.
+ * serializing): strings take at least their length plus quotes, numbers at least their digits, `true`
+ * and `null` four characters.
  */
 export function jsonSurelyLongerThan(items: readonly unknown[], bytes: number): boolean {
   let total = 0;
@@ -111,12 +158,15 @@ export function jsonSurelyLongerThan(items: readonly unknown[], bytes: number): 
   return false;
 }
 
+/** Own-key test that V8 optimizes inside `for...in` (`Object.hasOwn` there is several times slower). */
+const hasOwnProperty = Object.prototype.hasOwnProperty;
+
 function minJsonLength(value: unknown, depth: number): number {
   switch (typeof value) {
     case 'string':
       return value.length + 2;
     case 'number':
-      return 1;
+      return minNumberLength(value);
     case 'boolean':
       return 4;
     case 'object': {
@@ -130,11 +180,27 @@ function minJsonLength(value: unknown, depth: number): number {
       let n = 2;
       let keys = 0;
       for (const key in value) {
-        if (!Object.hasOwn(value, key)) continue;
+        if (!hasOwnProperty.call(value, key)) continue;
         const v = (value as Record<string, unknown>)[key];
-        if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+        switch (typeof v) {
+          // The usual cells, without a call each (a 10,000-row add has 100,000 of them).
+          case 'string':
+            n += key.length + 3 + v.length + 2;
+            break;
+          case 'number':
+            n += key.length + 3 + minNumberLength(v);
+            break;
+          case 'boolean':
+            n += key.length + 3 + 4;
+            break;
+          case 'undefined':
+          case 'function':
+          case 'symbol':
+            continue;
+          default:
+            n += key.length + 3 + minJsonLength(v, depth + 1);
+        }
         keys += 1;
-        n += key.length + 3 + minJsonLength(v, depth + 1);
       }
       return n + Math.max(0, keys - 1);
     }
@@ -143,22 +209,17 @@ function minJsonLength(value: unknown, depth: number): number {
   }
 }
 
-/** Cuts a chunk's items into chunks with exact per-item UTF-8 sizes. */
-function cutExactly(chunk: Chunk, maxRows: number, maxBytes: number): Chunk[] {
-  const out: Chunk[] = [];
-  let current: Chunk = { indexes: [], json: [], bytes: 0 };
-  chunk.json.forEach((json, i) => {
-    const size = utf8Length(json) + 1;
-    if (current.json.length > 0 && (current.json.length >= maxRows || current.bytes + size > maxBytes)) {
-      out.push(current);
-      current = { indexes: [], json: [], bytes: 0 };
-    }
-    current.indexes.push(chunk.indexes[i] as number);
-    current.json.push(json);
-    current.bytes += size;
-  });
-  if (current.json.length > 0) out.push(current);
-  return out;
+/**
+ * At most the length of a number's JSON: its sign, at least its integer digits (`1e+21` and beyond: 5),
+ * and a point and a digit when it has a fraction; `null` (4) for NaN and infinities.
+ */
+function minNumberLength(value: number): number {
+  if (!Number.isFinite(value)) return 4;
+  const a = Math.abs(value);
+  const sign = value < 0 ? 1 : 0;
+  const fraction = Number.isInteger(a) ? 0 : 2;
+  const digits = a < 10 ? 1 : a < 100 ? 2 : a < 1e3 ? 3 : a < 1e4 ? 4 : a < 1e6 ? 5 : a < 1e9 ? 7 : a < 1e21 ? 10 : 5;
+  return sign + fraction + digits;
 }
 
 /**
@@ -178,30 +239,35 @@ export function chunkItems<T>(items: readonly T[], indexes: readonly number[], m
  */
 export function splitChunk(chunk: Chunk, maxBytes: number): Chunk[] {
   const budget = Math.min(maxBytes, Math.ceil(chunk.bytes / 2));
+  const all = itemJson(chunk);
   const out: Chunk[] = [];
-  let current: Chunk = { indexes: [], json: [], bytes: 0 };
-  chunk.json.forEach((json, i) => {
-    const size = utf8Length(json) + 1;
-    if (current.json.length > 0 && current.bytes + size > budget) {
-      out.push(current);
-      current = { indexes: [], json: [], bytes: 0 };
+  let indexes: number[] = [];
+  let json: string[] = [];
+  let bytes = 0;
+  all.forEach((item, i) => {
+    const size = utf8Length(item) + 1;
+    if (json.length > 0 && bytes + size > budget) {
+      out.push(chunkOf(indexes, json, bytes));
+      indexes = [];
+      json = [];
+      bytes = 0;
     }
-    current.indexes.push(chunk.indexes[i] as number);
-    current.json.push(json);
-    current.bytes += size;
+    indexes.push(chunk.indexes[i] as number);
+    json.push(item);
+    bytes += size;
   });
-  if (current.json.length > 0) out.push(current);
-  if (out.length === 1 && chunk.json.length > 1) {
+  if (json.length > 0) out.push(chunkOf(indexes, json, bytes));
+  if (out.length === 1 && all.length > 1) {
     // Every item but the last fit: still split in two.
-    const half = Math.ceil(chunk.json.length / 2);
-    return [slice(chunk, 0, half), slice(chunk, half, chunk.json.length)];
+    const half = Math.ceil(all.length / 2);
+    return [slice(chunk, all, 0, half), slice(chunk, all, half, all.length)];
   }
   return out;
 }
 
-function slice(chunk: Chunk, from: number, to: number): Chunk {
-  const json = chunk.json.slice(from, to);
-  return { indexes: chunk.indexes.slice(from, to), json, bytes: json.reduce((n, j) => n + utf8Length(j) + 1, 0) };
+function slice(chunk: Chunk, all: string[], from: number, to: number): Chunk {
+  const json = all.slice(from, to);
+  return chunkOf(chunk.indexes.slice(from, to), json, json.reduce((n, j) => n + utf8Length(j) + 1, 0));
 }
 
 /**

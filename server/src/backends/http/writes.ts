@@ -13,7 +13,8 @@
 import { GristError } from '../../backend/errors.js';
 import type { Fields, UpsertOptions, UpsertRecord, UpsertResult, WriteOptions } from '../../backend/types.js';
 import { isMissingRoute, isTooLarge, type DocCapabilities } from './capabilities.js';
-import { ChunkStream, chunkBytes, chunkItems, chunkText, groupByKeySet, jsonSurelyLongerThan, splitChunk, type Chunk } from './chunks.js';
+import { ChunkStream, chunkBytes, chunkText, groupByKeySet, jsonSurelyLongerThan, splitChunk, type Chunk } from './chunks.js';
+import { sameKeysInOrder } from '../../util/same-keys.js';
 import { seg, type GristClient } from './client.js';
 import { idsAt, isObject, malformed } from './shapes.js';
 
@@ -47,7 +48,7 @@ export class RecordWriter {
   async #sendOrSplit(chunks: Chunk[], k: number, send: (chunk: Chunk) => Promise<void>): Promise<boolean> {
     const chunk = chunks[k] as Chunk;
     // Built before a 413 lowered the document's budget: split now rather than be refused again.
-    if (chunk.json.length > 1 && chunk.bytes + ENVELOPE_BYTES > this.caps.maxRequestBytes) {
+    if (chunk.indexes.length > 1 && chunk.bytes + ENVELOPE_BYTES > this.caps.maxRequestBytes) {
       chunks.splice(k, 1, ...splitChunk(chunk, this.#itemBudget));
       return false;
     }
@@ -55,7 +56,7 @@ export class RecordWriter {
       await send(chunk);
       return true;
     } catch (err) {
-      if (!isTooLarge(err) || chunk.json.length < 2) throw err;
+      if (!isTooLarge(err) || chunk.indexes.length < 2) throw err;
       const budget = this.caps.shrinkAfter413(chunkBytes(chunk) + ENVELOPE_BYTES);
       if (budget === undefined) throw err;
       chunks.splice(k, 1, ...splitChunk(chunk, budget - ENVELOPE_BYTES));
@@ -69,9 +70,9 @@ export class RecordWriter {
     const query = { noparse: options.noparse ? 'true' : undefined };
     const written: number[] = [];
     await this.#sequential(padMissingFields(records), 'added', written, async (chunk) => {
-      const answer = await this.client.json({ method: 'POST', path, query, jsonText: envelope('records', chunk) });
+      const answer = await this.client.json({ method: 'POST', path, query, raw: envelope('records', chunk) });
       const ids = idsAt(answer, 'records', 'number', `POST ${path}`);
-      if (ids.length !== chunk.json.length) throw malformed(`POST ${path}`, `${chunk.json.length} ids`);
+      if (ids.length !== chunk.indexes.length) throw malformed(`POST ${path}`, `${chunk.indexes.length} ids`);
       for (const id of ids) written.push(id);
     });
     return written;
@@ -83,8 +84,8 @@ export class RecordWriter {
    * thrown with what was written (`written`) and which request entries were not.
    */
   async #sequential<T>(items: readonly T[], verb: string, written: number[], send: (chunk: Chunk) => Promise<void>): Promise<void> {
-    const stream = new ChunkStream(items, indexesOf(items), this.chunkSize, this.#itemBudget, firstChunkBudget(items, this.#itemBudget, this.chunkSize));
-    const chunks: Chunk[] = [stream.next() ?? { indexes: [], json: [], bytes: 0 }]; // an empty list: let Grist refuse it
+    const stream = new ChunkStream(items, undefined, this.chunkSize, this.#itemBudget, firstChunkBudget(items, this.#itemBudget, this.chunkSize));
+    const chunks: Chunk[] = [stream.next() ?? { indexes: [], bytes: 0, text: '' }]; // an empty list: let Grist refuse it
     for (let k = 0; k < chunks.length; ) {
       // Settled into a value at once: a failure while the next chunk is being built is not "unhandled".
       const outcome = this.#sendOrSplit(chunks, k, send).then(
@@ -109,21 +110,19 @@ export class RecordWriter {
   /**
    * `PATCH /records`, grouped by field-name set (Grist needs one set per request), chunked, at most
    * `maxInFlight` chunks at once. When one id appears twice the chunks run in order (the later entry must
-   * win, as in Grist).
+   * win, as in Grist). Chunks are serialized as they are needed, the first one small when the update
+   * surely needs several requests (as for adds): the first request leaves sooner and the others are
+   * serialized while Grist works.
    */
   async update(tableId: string, records: { id: number; fields: Fields }[], options: WriteOptions = {}): Promise<void> {
     const path = `/tables/${seg(tableId)}/records`;
     const query = { noparse: options.noparse ? 'true' : undefined };
-    const chunks = groupByKeySet(records, (r) => (isObject(r.fields) ? Object.keys(r.fields) : [])).flatMap((group) =>
-      chunkItems(records, group, this.chunkSize, this.#itemBudget),
-    );
-    if (chunks.length === 0) chunks.push({ indexes: [], json: [], bytes: 0 });
-    const parallel = new Set(records.map((r) => r.id)).size === records.length ? this.maxInFlight : 1;
+    const parallel = idsUnique(records) ? this.maxInFlight : 1;
     const sendOne = async (chunk: Chunk): Promise<void> => {
-      await this.client.json({ method: 'PATCH', path, query, jsonText: envelope('records', chunk) });
+      await this.client.json({ method: 'PATCH', path, query, raw: envelope('records', chunk) });
     };
     await runChunks(
-      chunks,
+      this.#updateChunks(records),
       parallel,
       // A 413 splits the chunk and sends its halves in order (one worker), then carries on.
       async (chunk, done) => {
@@ -139,6 +138,26 @@ export class RecordWriter {
     );
   }
 
+  /** The chunks of an update, one per call as they are needed (an empty list: one empty chunk). */
+  #updateChunks(records: { id: number; fields: Fields }[]): () => Chunk | undefined {
+    let streams: ChunkStream<{ id: number; fields: Fields }>[];
+    if (sameKeysInOrder(records)) {
+      streams = [new ChunkStream(records, undefined, this.chunkSize, this.#itemBudget, firstChunkBudget(records, this.#itemBudget, this.chunkSize))];
+    } else {
+      const groups = groupByKeySet(records, (r) => (isObject(r.fields) ? Object.keys(r.fields) : []));
+      streams = groups.map((group) => new ChunkStream(records, group, this.chunkSize, this.#itemBudget));
+    }
+    let current = 0;
+    let given = 0;
+    return () => {
+      for (; current < streams.length; current++) {
+        const chunk = (streams[current] as ChunkStream<{ id: number; fields: Fields }>).next();
+        if (chunk) return (given += 1), chunk;
+      }
+      return given++ === 0 ? { indexes: [], bytes: 0, text: '' } : undefined; // an empty list: let Grist refuse it
+    };
+  }
+
   /** `PUT /records` in chunks, one after the other (later entries may depend on rows added by earlier ones). */
   async upsert(tableId: string, records: UpsertRecord[], options: UpsertOptions = {}): Promise<UpsertResult> {
     const path = `/tables/${seg(tableId)}/records`;
@@ -152,7 +171,7 @@ export class RecordWriter {
     const result: UpsertResult = { recordIds: [], addRecordIds: [], updateRecordIds: [] };
     const written: number[] = [];
     await this.#sequential(records, 'upserted', written, async (chunk) => {
-      const answer = await this.client.json({ method: 'PUT', path, query, jsonText: envelope('records', chunk) });
+      const answer = await this.client.json({ method: 'PUT', path, query, raw: envelope('records', chunk) });
       const part = upsertAnswer(answer, path);
       result.recordIds.push(...part.recordIds);
       result.addRecordIds.push(...part.addRecordIds);
@@ -171,7 +190,7 @@ export class RecordWriter {
     for (let i = 0; i < ids.length || (i === 0 && ids.length === 0); i += IDS_PER_DELETE) {
       const part = ids.slice(i, i + IDS_PER_DELETE);
       const json = part.map((id) => JSON.stringify(id));
-      chunks.push({ indexes: part.map((_, j) => i + j), json, bytes: 0 });
+      chunks.push({ indexes: part.map((_, j) => i + j), json, bytes: 0, text: json.join(',') });
     }
     for (const [k, chunk] of chunks.entries()) {
       try {
@@ -184,7 +203,7 @@ export class RecordWriter {
   }
 
   async #deleteChunk(tableId: string, chunk: Chunk): Promise<void> {
-    const list = `[${chunk.json.join(',')}]`;
+    const list = `[${chunk.text}]`;
     if (this.caps.has('recordsDelete')) {
       try {
         await this.client.json({ method: 'POST', path: `/tables/${seg(tableId)}/records/delete`, jsonText: list, idempotent: true });
@@ -228,12 +247,21 @@ function firstChunkBudget(items: readonly unknown[], budget: number, maxRows: nu
   return Math.max(first, Math.floor(budget / 16));
 }
 
-function indexesOf(items: readonly unknown[]): number[] {
-  return items.map((_, i) => i);
-}
-
-function envelope(key: string, chunk: Chunk): string {
-  return `{"${key}":[${chunkText(chunk)}]}`;
+/**
+ * The request body `{"records":[...]}` of a chunk, as UTF-8 bytes written straight from the chunk's text:
+ * a string envelope would be copied once to flatten it and again to encode it (a megabyte each).
+ */
+function envelope(key: string, chunk: Chunk): { body: Uint8Array; contentType: string } {
+  const head = `{"${key}":[`;
+  const text = chunkText(chunk);
+  // `bytes` is exact for chunks built here (text and one comma); measure if a chunk ever lacks it.
+  const textBytes = chunk.bytes > 0 ? chunk.bytes - 1 : Buffer.byteLength(text, 'utf8');
+  // Room for 4 bytes more than expected: a text longer than `textBytes` then surely writes more than that.
+  const body = Buffer.allocUnsafe(head.length + Math.max(0, textBytes) + 6);
+  const at = body.write(head, 0, 'latin1');
+  if (body.write(text, at, 'utf8') !== textBytes) return { body: Buffer.from(`${head}${text}]}`, 'utf8'), contentType: 'application/json' };
+  body.write(']}', at + textBytes, 'latin1');
+  return { body: body.subarray(0, at + textBytes + 2), contentType: 'application/json' };
 }
 
 /**
@@ -242,7 +270,8 @@ function envelope(key: string, chunk: Chunk): string {
  * doing it always (only records lacking a field change) keeps the chunk sizes computed here exact.
  */
 function padMissingFields(records: { fields?: Fields }[]): { fields?: Fields }[] {
-  // Usually every record names the same fields: find that out without building key lists per record.
+  if (sameKeysInOrder(records)) return records;
+  // Some record names other fields, or the same ones in another order: compare them as sets.
   const all = new Set<string>();
   let uniform = true;
   for (const r of records) {
@@ -304,36 +333,57 @@ function withProgress(err: GristError, total: number, failed: number[], writtenI
 }
 
 /**
- * Runs chunks with at most `parallel` at once; after a failure no new chunk starts, the running ones finish,
- * and the first error is thrown with the progress made (`send` reports the request indexes it wrote).
+ * Runs chunks with at most `parallel` at once, taking each from `nextChunk` only when a request slot is
+ * free (after letting the requests already started go out, so Grist works while the next one is
+ * serialized); after a failure no new chunk starts, the running ones finish, and the first error is
+ * thrown with the progress made (`send` reports the request indexes it wrote).
  */
 async function runChunks(
-  chunks: Chunk[],
+  nextChunk: () => Chunk | undefined,
   parallel: number,
   send: (chunk: Chunk, done: (indexes: number[]) => void) => Promise<void>,
   progress: (doneIndexes: number[]) => { writtenIds: number[]; verb: string },
 ): Promise<void> {
+  const chunks: Chunk[] = [];
   const doneIndexes: number[] = [];
   const failed: { index: number; error: unknown }[] = [];
-  let next = 0;
+  let exhausted = false;
+  const take = (): number | undefined => {
+    const chunk = exhausted ? undefined : nextChunk();
+    if (!chunk) {
+      exhausted = true;
+      return undefined;
+    }
+    return chunks.push(chunk) - 1;
+  };
   const worker = async (): Promise<void> => {
-    while (failed.length === 0 && next < chunks.length) {
-      const index = next++;
-      const chunk = chunks[index];
-      if (!chunk) return;
+    while (failed.length === 0 && !exhausted) {
+      if (chunks.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (failed.length > 0) return;
+      const index = take();
+      if (index === undefined) return;
       try {
-        await send(chunk, (indexes) => doneIndexes.push(...indexes));
+        await send(chunks[index] as Chunk, (indexes) => doneIndexes.push(...indexes));
       } catch (error) {
         failed.push({ index, error });
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, chunks.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
   const first = failed.sort((a, b) => a.index - b.index)[0];
   if (!first) return;
   if (!(first.error instanceof GristError)) throw first.error;
+  // The report names every request entry not written: build the chunks not built yet.
+  while (take() !== undefined);
   const done = new Set(doneIndexes);
   const notWritten = chunks.flatMap((c) => c.indexes).filter((i) => !done.has(i)).sort((a, b) => a - b);
   const { writtenIds, verb } = progress(doneIndexes);
   throw withProgress(first.error, chunks.length, failed.map((f) => f.index), writtenIds, notWritten, verb);
+}
+
+/** Whether no id appears twice (ascending ids, the usual case, are checked without a set). */
+function idsUnique(records: readonly { id: number }[]): boolean {
+  let ascending = true;
+  for (let i = 1; i < records.length && ascending; i++) ascending = (records[i] as { id: number }).id > (records[i - 1] as { id: number }).id;
+  return ascending || new Set(records.map((r) => r.id)).size === records.length;
 }
