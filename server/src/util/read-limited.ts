@@ -39,10 +39,12 @@ export async function readRequestLimited(request: Request, limit: number, tooLar
 
 /**
  * Reads a Node request stream directly: several times faster for multi-megabyte bodies than going through
- * a web ReadableStream. `inspect` sees each chunk as it arrives and may refuse the body early by throwing.
+ * a web ReadableStream, and with plain 'data'/'end' events (an async iterator costs a promise per chunk
+ * and a stream-finished watcher per body: measurable on every small JSON call). `inspect` sees each chunk
+ * as it arrives and may refuse the body early by throwing.
  */
-export async function readIncomingLimited(incoming: IncomingMessage, limit: number, tooLarge: () => Error, inspect?: (chunk: Buffer) => void): Promise<Buffer> {
-  if (declaredOver(incoming.headers['content-length'], limit)) throw tooLarge();
+export function readIncomingLimited(incoming: IncomingMessage, limit: number, tooLarge: () => Error, inspect?: (chunk: Buffer) => void): Promise<Buffer> {
+  if (declaredOver(incoming.headers['content-length'], limit)) return Promise.reject(tooLarge());
   // With a declared length, each chunk is copied into place as it arrives: no copy of the whole body at
   // the end (tens of ms on the event loop for a 24 MiB upload, in one piece).
   const declared = Number(incoming.headers['content-length'] ?? NaN);
@@ -51,27 +53,53 @@ export async function readIncomingLimited(incoming: IncomingMessage, limit: numb
   let filled = 0;
   const rest: Buffer[] = [];
   let total = 0;
-  // An early refusal (too large, or `inspect` throws) must not destroy the request: the answer still goes out.
-  for await (const chunk of incoming.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-    if (total + chunk.byteLength > limit) {
+  return new Promise<Buffer>((resolve, reject) => {
+    const stop = () => {
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('error', onError);
+      incoming.off('close', onClose);
+    };
+    // An early refusal (too large, or `inspect` throws) must not destroy the request: the answer still
+    // goes out, and the rest of the body is left to flow (and be dropped).
+    const refuse = (err: unknown) => {
+      stop();
       incoming.resume();
-      throw tooLarge();
-    }
-    try {
-      inspect?.(chunk);
-    } catch (err) {
-      incoming.resume();
-      throw err;
-    }
-    if (whole && rest.length === 0 && filled + chunk.byteLength <= whole.byteLength) {
-      chunk.copy(whole, filled);
-      filled += chunk.byteLength;
-    } else {
-      rest.push(chunk);
-    }
-    total += chunk.byteLength;
-  }
-  if (!whole) return Buffer.concat(rest, total);
-  if (rest.length === 0) return filled === whole.byteLength ? whole : whole.subarray(0, filled);
-  return Buffer.concat([whole.subarray(0, filled), ...rest], total);
+      reject(err);
+    };
+    const onData = (chunk: Buffer) => {
+      if (total + chunk.byteLength > limit) return refuse(tooLarge());
+      try {
+        inspect?.(chunk);
+      } catch (err) {
+        return refuse(err);
+      }
+      if (whole && rest.length === 0 && filled + chunk.byteLength <= whole.byteLength) {
+        chunk.copy(whole, filled);
+        filled += chunk.byteLength;
+      } else {
+        rest.push(chunk);
+      }
+      total += chunk.byteLength;
+    };
+    const onEnd = () => {
+      stop();
+      if (!whole) resolve(Buffer.concat(rest, total));
+      else if (rest.length === 0) resolve(filled === whole.byteLength ? whole : whole.subarray(0, filled));
+      else resolve(Buffer.concat([whole.subarray(0, filled), ...rest], total));
+    };
+    const onError = (err: Error) => {
+      stop();
+      reject(err);
+    };
+    // Closed before its end without an error event (the client went away): no 'end' will come.
+    const onClose = () => {
+      stop();
+      reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    incoming.on('data', onData);
+    incoming.once('end', onEnd);
+    incoming.once('error', onError);
+    incoming.once('close', onClose);
+  });
 }
