@@ -25,7 +25,7 @@ import { seg, type GristClient } from './client.js';
 import type { ColumnTypes } from './column-types.js';
 import { ReadAhead } from './read-ahead.js';
 import { isObject, listAt, malformed } from './shapes.js';
-import { decodeRow, UndecodableCell } from './sql-cells.js';
+import { OTHER_COLUMNS, rowDecoder, UndecodableCell } from './sql-cells.js';
 import { buildPageSql, rowsByIdSql, textFactsSql, type PageQuery, type TextFacts, type VersionGate } from './sql-pages.js';
 
 /**
@@ -41,6 +41,9 @@ const READ_AHEAD_PAUSE_MS = 10_000;
 
 /** Checks remembered as passed (per document); beyond this many the memory starts afresh. */
 const MAX_VERIFIED_CHECKS = 256;
+
+/** The sort values of a position in id order (none; shared, never changed). */
+const NO_VALUES: readonly CellValue[] = Object.freeze([]);
 
 /** Rows per page of `iterateRecords`. */
 export const PAGE_SIZE = 5000;
@@ -137,17 +140,17 @@ export class RecordReader {
       return undefined;
     }
     if (rows.length !== positions.length) return undefined;
-    const known = new Set(columns.map((c) => c.id));
+    const decode = rowDecoder(columns, false);
     const byId = new Map<number, GristRecord>();
     try {
       for (const row of rows) {
         if (row['__gg_same'] !== 1) return undefined;
         delete row['__gg_same'];
-        if (!sameColumns(row, known)) {
+        const record = decode(row);
+        if (record === OTHER_COLUMNS) {
           this.columns.invalidate(table);
           return undefined;
         }
-        const record = decodeRow(row, columns, false);
         byId.set(record.id, record);
       }
     } catch (err) {
@@ -247,23 +250,22 @@ export class RecordReader {
       }
     }
     const selected = query.select === undefined ? undefined : new Set(query.select);
-    const decoded = selected === undefined ? columns : columns.filter((c) => selected.has(c.id));
-    const known = new Set(decoded.map((c) => c.id));
+    const decode = rowDecoder(selected === undefined ? columns : columns.filter((c) => selected.has(c.id)), hidden);
     const records: GristRecord[] = [];
     const positions: SortPosition[] = [];
     try {
       for (const row of rows) {
-        if (!sameColumns(row, known)) {
+        const record = decode(row);
+        if (record === OTHER_COLUMNS) {
           // Someone changed the table's columns: reload the types once, then decode.
           this.columns.invalidate(query.table);
           return retried ? undefined : this.#sqlPage(query, hidden, true);
         }
-        const record = decodeRow(row, decoded, hidden);
         const manualSort = row['manualSort'];
         records.push(record);
         positions.push({
           id: record.id,
-          values: keys.length === 0 ? [] : keys.map((k): CellValue => {
+          values: keys.length === 0 ? NO_VALUES : keys.map((k): CellValue => {
             if (k.col === 'id') return record.id;
             if (k.col === 'manualSort') return typeof manualSort === 'number' ? manualSort : null;
             return record.fields[String(k.col)] ?? null;
@@ -414,17 +416,6 @@ function recordList(answer: unknown, what: string): GristRecord[] {
     if (!isObject(r) || typeof r['id'] !== 'number' || !isObject(r['fields'])) throw malformed(what, 'records with a numeric id and fields');
   }
   return list as GristRecord[];
-}
-
-/** `true` when a `/sql` row has exactly the cached columns (plus `id`). */
-function sameColumns(row: Record<string, unknown>, known: ReadonlySet<string>): boolean {
-  let count = 0;
-  for (const key of Object.keys(row)) {
-    if (key === 'id') continue;
-    if (!known.has(key)) return false;
-    count += 1;
-  }
-  return count === known.size;
 }
 
 /** Grist's `sort` parameter: comma-separated keys. */
