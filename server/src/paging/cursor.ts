@@ -6,7 +6,7 @@
  * values, so the position survives the row being deleted). It also remembers the table, filter and sort it
  * belongs to, so a cursor used with a different query is refused instead of silently skipping rows.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { CellValue } from '../backend/types.js';
 import { GatewayError } from '../errors.js';
 
@@ -26,10 +26,8 @@ export interface CursorState {
 
 /** A short digest of the query a cursor belongs to. */
 export function queryKey(table: string, filter: unknown, sort: unknown): string {
-  return createHash('sha256')
-    .update(JSON.stringify([table, filter ?? null, sort ?? null]))
-    .digest('base64url')
-    .slice(0, 16);
+  // One-shot hash (no Hash object): every paged read computes it.
+  return hash('sha256', JSON.stringify([table, filter ?? null, sort ?? null]), 'base64url').slice(0, 16);
 }
 
 /** Encodes a cursor as an opaque URL-safe string. */
