@@ -119,13 +119,15 @@ function isPlainFlatRecord(value: unknown): boolean {
   return !first;
 }
 
+/** The shape of a `get_records` answer, made once (not a closure per answer). */
+const getRecordsOutput = {
+  records: { check: everyItem(isPlainFlatRecord) },
+  next_cursor: { check: (v: unknown): boolean => v === null || typeof v === 'string' },
+};
+
 /** Fast checks of outputs by method name (same contract as the input checks: only what zod returns as is). */
 export const fastOutputChecks: Readonly<Record<string, (output: unknown) => boolean>> = {
-  get_records: (output) =>
-    hasShape(output, {
-      records: { check: everyItem(isPlainFlatRecord) },
-      next_cursor: { check: (v) => v === null || typeof v === 'string' },
-    }) && Object.keys(output as object)[0] === 'records',
+  get_records: (output) => hasShape(output, getRecordsOutput) && Object.keys(output as object)[0] === 'records',
   // One id per added row (10,000s of them): zod's `z.int()` is a safe integer.
   add_records: (output) => hasShape(output, { record_ids: { check: everyItem((v) => typeof v === 'number' && Number.isSafeInteger(v)) } }),
 };

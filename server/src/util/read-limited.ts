@@ -54,52 +54,56 @@ export function readIncomingLimited(incoming: IncomingMessage, limit: number, to
   const rest: Buffer[] = [];
   let total = 0;
   return new Promise<Buffer>((resolve, reject) => {
-    const stop = () => {
-      incoming.off('data', onData);
-      incoming.off('end', onEnd);
-      incoming.off('error', onError);
-      incoming.off('close', onClose);
+    // Methods, not arrow functions held in constants: under tsx (keepNames) each named closure made per
+    // call costs a defineProperty of its name.
+    const on = {
+      stop() {
+        incoming.off('data', on.data);
+        incoming.off('end', on.end);
+        incoming.off('error', on.error);
+        incoming.off('close', on.close);
+      },
+      // An early refusal (too large, or `inspect` throws) must not destroy the request: the answer still
+      // goes out, and the rest of the body is left to flow (and be dropped).
+      refuse(err: unknown) {
+        on.stop();
+        incoming.resume();
+        reject(err);
+      },
+      data(chunk: Buffer) {
+        if (total + chunk.byteLength > limit) return on.refuse(tooLarge());
+        try {
+          inspect?.(chunk);
+        } catch (err) {
+          return on.refuse(err);
+        }
+        if (whole && rest.length === 0 && filled + chunk.byteLength <= whole.byteLength) {
+          chunk.copy(whole, filled);
+          filled += chunk.byteLength;
+        } else {
+          rest.push(chunk);
+        }
+        total += chunk.byteLength;
+      },
+      end() {
+        on.stop();
+        if (!whole) resolve(Buffer.concat(rest, total));
+        else if (rest.length === 0) resolve(filled === whole.byteLength ? whole : whole.subarray(0, filled));
+        else resolve(Buffer.concat([whole.subarray(0, filled), ...rest], total));
+      },
+      error(err: Error) {
+        on.stop();
+        reject(err);
+      },
+      // Closed before its end without an error event (the client went away): no 'end' will come.
+      close() {
+        on.stop();
+        reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+      },
     };
-    // An early refusal (too large, or `inspect` throws) must not destroy the request: the answer still
-    // goes out, and the rest of the body is left to flow (and be dropped).
-    const refuse = (err: unknown) => {
-      stop();
-      incoming.resume();
-      reject(err);
-    };
-    const onData = (chunk: Buffer) => {
-      if (total + chunk.byteLength > limit) return refuse(tooLarge());
-      try {
-        inspect?.(chunk);
-      } catch (err) {
-        return refuse(err);
-      }
-      if (whole && rest.length === 0 && filled + chunk.byteLength <= whole.byteLength) {
-        chunk.copy(whole, filled);
-        filled += chunk.byteLength;
-      } else {
-        rest.push(chunk);
-      }
-      total += chunk.byteLength;
-    };
-    const onEnd = () => {
-      stop();
-      if (!whole) resolve(Buffer.concat(rest, total));
-      else if (rest.length === 0) resolve(filled === whole.byteLength ? whole : whole.subarray(0, filled));
-      else resolve(Buffer.concat([whole.subarray(0, filled), ...rest], total));
-    };
-    const onError = (err: Error) => {
-      stop();
-      reject(err);
-    };
-    // Closed before its end without an error event (the client went away): no 'end' will come.
-    const onClose = () => {
-      stop();
-      reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
-    };
-    incoming.on('data', onData);
-    incoming.once('end', onEnd);
-    incoming.once('error', onError);
-    incoming.once('close', onClose);
+    incoming.on('data', on.data);
+    incoming.once('end', on.end);
+    incoming.once('error', on.error);
+    incoming.once('close', on.close);
   });
 }
