@@ -70,8 +70,21 @@ const everyItem = (check: (v: unknown) => boolean) => (v: unknown): boolean => {
 
 const common = { document: { check: nonEmptyString, optional: true }, table: { check: nonEmptyString } };
 
+/**
+ * `get_records` without a filter (small, but on every read: zod's object parse costs more than the check).
+ * `sort` is a string or a list of non-empty strings; `limit` a positive safe integer, as `rowId`.
+ */
+const nonEmptyStrings = everyItem(nonEmptyString);
+const getRecordsInput = {
+  ...common,
+  sort: { check: (v: unknown): boolean => typeof v === 'string' || nonEmptyStrings(v), optional: true },
+  limit: { check: rowId, optional: true },
+  cursor: { check: nonEmptyString, optional: true },
+};
+
 /** Fast checks by method name. */
 export const fastInputChecks: Readonly<Record<string, (input: unknown) => boolean>> = {
+  get_records: (input) => hasShape(input, getRecordsInput),
   add_records: (input) => hasShape(input, { ...common, records: { check: everyItem(isFields) } }),
   update_records: (input) =>
     hasShape(input, {
