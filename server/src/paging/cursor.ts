@@ -24,10 +24,23 @@ export interface CursorState {
   m?: number | null;
 }
 
+/** Query keys already computed, by query text (at most this many, of at most this many characters). */
+const queryKeys = new Map<string, string>();
+const MAX_REMEMBERED_QUERIES = 1000;
+const MAX_REMEMBERED_QUERY = 256;
+
 /** A short digest of the query a cursor belongs to. */
 export function queryKey(table: string, filter: unknown, sort: unknown): string {
-  // One-shot hash (no Hash object): every paged read computes it.
-  return hash('sha256', JSON.stringify([table, filter ?? null, sort ?? null]), 'base64url').slice(0, 16);
+  const text = JSON.stringify([table, filter ?? null, sort ?? null]);
+  // Every paged read needs it, mostly for the same few queries: short ones are remembered (bounded).
+  const known = text.length <= MAX_REMEMBERED_QUERY ? queryKeys.get(text) : undefined;
+  if (known !== undefined) return known;
+  const key = hash('sha256', text, 'base64url').slice(0, 16);
+  if (text.length <= MAX_REMEMBERED_QUERY) {
+    if (queryKeys.size >= MAX_REMEMBERED_QUERIES) queryKeys.clear();
+    queryKeys.set(text, key);
+  }
+  return key;
 }
 
 /** Encodes a cursor as an opaque URL-safe string. */

@@ -42,9 +42,6 @@ const READ_AHEAD_PAUSE_MS = 10_000;
 /** Checks remembered as passed (per document); beyond this many the memory starts afresh. */
 const MAX_VERIFIED_CHECKS = 256;
 
-/** The sort values of a position in id order (none; shared, never changed). */
-const NO_VALUES: readonly CellValue[] = Object.freeze([]);
-
 /** Rows per page of `iterateRecords`. */
 export const PAGE_SIZE = 5000;
 
@@ -182,7 +179,8 @@ export class RecordReader {
       if (!page) break; // not possible here (any more): finish from the whole read below
       if (page.records.length > 0) yield page.records;
       remaining -= page.records.length;
-      const last = page.positions.at(-1);
+      const lastRecord = page.records.at(-1);
+      const last = sort === undefined ? lastRecord && { id: lastRecord.id } : page.positions.at(-1);
       if (page.records.length < step || !last) return;
       after = last;
     }
@@ -207,7 +205,10 @@ export class RecordReader {
     else this.#textFacts.delete(tableId);
   }
 
-  /** One page through `/sql`, or undefined when not possible (see the module comment). */
+  /**
+   * One page through `/sql`, or undefined when not possible (see the module comment). Positions are given
+   * for sorted pages only: in id order a record's position is its id.
+   */
   async #sqlPage(query: PageQuery, hidden: boolean, retried = false): Promise<(SortedPage & { version?: string }) | undefined> {
     if (!this.caps.has('sql')) return undefined;
     const sortKey = `${query.table}\u0000${sortParam(query.sort) ?? ''}`;
@@ -261,11 +262,12 @@ export class RecordReader {
           this.columns.invalidate(query.table);
           return retried ? undefined : this.#sqlPage(query, hidden, true);
         }
-        const manualSort = row['manualSort'];
         records.push(record);
+        if (keys.length === 0) continue;
+        const manualSort = row['manualSort'];
         positions.push({
           id: record.id,
-          values: keys.length === 0 ? NO_VALUES : keys.map((k): CellValue => {
+          values: keys.map((k): CellValue => {
             if (k.col === 'id') return record.id;
             if (k.col === 'manualSort') return typeof manualSort === 'number' ? manualSort : null;
             return record.fields[String(k.col)] ?? null;
