@@ -7,7 +7,7 @@
  * that cannot be asked, becomes `authFailure`, and the procedure middleware decides what that means.
  */
 import type { Permission } from '@grist-gateway/shared';
-import type { Agent, AgentRegistry, SessionManager } from './auth/index.js';
+import type { Agent, AgentRegistry, Session, SessionManager } from './auth/index.js';
 import type { ScopeLayers } from './auth/scopes.js';
 import { SESSION_TOKEN_PREFIX } from './auth/tokens.js';
 import type { DocBackend } from './backend/types.js';
@@ -119,6 +119,25 @@ export function bearerToken(header: string | null | undefined): string | undefin
   return match?.[1];
 }
 
+/** Grants of sessions already seen: a session (frozen, reused while its record is unchanged) always gives the same grant. */
+const sessionGrants = new WeakMap<Session, Grant>();
+
+/** The (read-only, shared) grant of a session. */
+function sessionGrant(session: Session): Grant {
+  let grant = sessionGrants.get(session);
+  if (grant === undefined) {
+    grant = Object.freeze({
+      document: session.document,
+      permissions: new Set(session.permissions),
+      principal: session.agentName,
+      via: 'session',
+      ...(session.tables ? { tables: session.tables } : {}),
+    });
+    sessionGrants.set(session, grant);
+  }
+  return grant;
+}
+
 /**
  * Resolves a bearer token: `sess_...` against the session store, anything else against the agents.
  * Never throws; a refused token is reported in `authFailure` with a message that shows no token.
@@ -134,15 +153,7 @@ export async function contextFromBearer(services: GatewayServices, token: string
   if (token.startsWith(SESSION_TOKEN_PREFIX)) {
     const resolved = await services.sessions.resolve(token);
     if (!resolved.ok) return createContextInner({ services, entry, authFailure: { code: resolved.code, message: resolved.message } });
-    const session = resolved.session;
-    const grant: Grant = {
-      document: session.document,
-      permissions: new Set(session.permissions),
-      principal: session.agentName,
-      via: 'session',
-      ...(session.tables ? { tables: session.tables } : {}),
-    };
-    return createContextInner({ services, entry, grant });
+    return createContextInner({ services, entry, grant: sessionGrant(resolved.session) });
   }
   const agent = services.agents.authenticate(token);
   if (!agent) return createContextInner({ services, entry, authFailure: { code: 'INVALID_TOKEN', message: 'Invalid token' } });

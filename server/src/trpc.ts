@@ -8,7 +8,7 @@
  *   code; the error formatter adds the stable `gatewayCode` for the typed client.
  * - Every call is reported once to the per-call hook (`observability/calls.ts`): its log line and metrics.
  */
-import { initTRPC } from '@trpc/server';
+import { getTRPCErrorFromUnknown, initTRPC } from '@trpc/server';
 import superjson from 'superjson';
 import { requiredPermissions, withFastInput, withFastOutput, type MethodDefinition, type MethodPermission, type Permission } from '@grist-gateway/shared';
 import { buildScopeView, checkScopedCall, filterScopedOutput } from './auth/scope-guard.js';
@@ -55,28 +55,44 @@ export const router = t.router;
 /** Makes in-process callers (`createCaller`) for a router. */
 export const createCallerFactory = t.createCallerFactory;
 
-/** Base procedure: normalises errors and reports every call once to the per-call hook (log line, metrics). */
-const loggedProcedure = t.procedure.use(async ({ ctx, meta, next, getRawInput }) => {
-  const started = performance.now();
-  const result = await next();
+/**
+ * Reports one finished call to the per-call hook (log line, metrics) and normalises its error: throws it as
+ * the TRPCError of its gateway error. `failure` is what the rest of the procedure failed with (a tRPC
+ * result's error, or what it threw).
+ */
+async function reportCall(
+  ctx: Context,
+  meta: Meta | undefined,
+  getRawInput: () => Promise<unknown>,
+  started: number,
+  outcome: { ok: true; data: unknown } | { ok: false; error: unknown },
+): Promise<void> {
   const durationMs = performance.now() - started;
   const input = await getRawInput().catch(() => undefined);
-  const error = result.ok ? undefined : toGatewayError(result.error);
+  const failure = outcome.ok ? undefined : outcome.error;
+  const error = outcome.ok ? undefined : toGatewayError(failure);
   // The cause of an internal error is logged (never sent): the original error, else tRPC's wrapper.
-  const cause = result.ok || error?.code !== 'INTERNAL_ERROR' ? undefined : (error.cause ?? result.error.cause ?? result.error);
+  const cause = error?.code !== 'INTERNAL_ERROR' ? undefined : (error.cause ?? (failure as { cause?: unknown }).cause ?? failure);
   recordCall(ctx.services, {
     entry: ctx.entry,
     agent: ctx.grant?.principal ?? ctx.agent?.name ?? null,
     document: ctx.grant?.document ?? documentArgument(input),
     method: meta?.method ?? 'unknown',
-    rows: result.ok ? rowsOf(input, result.data) : undefined,
-    status: result.ok ? 'ok' : 'error',
+    rows: outcome.ok ? rowsOf(input, outcome.data) : undefined,
+    status: outcome.ok ? 'ok' : 'error',
     code: error?.code,
     durationMs,
     error: cause,
   });
-  if (result.ok) return result;
-  throw toTrpcError(error!);
+  if (error) throw toTrpcError(error);
+}
+
+/** Base procedure: normalises errors and reports every call once to the per-call hook (log line, metrics). */
+const loggedProcedure = t.procedure.use(async ({ ctx, meta, next, getRawInput }) => {
+  const started = performance.now();
+  const result = await next();
+  await reportCall(ctx, meta, getRawInput, started, result);
+  return result;
 });
 
 /** Procedures that need an agent token (agent-level operations). */
@@ -91,11 +107,10 @@ export const agentProcedure = loggedProcedure.use(({ ctx, next }) => {
 });
 
 /**
- * Procedures on one document's data: need a grant holding the permission named in `meta` (fail closed
- * when `meta` is missing).
+ * The grant a data call runs under: the session's, or the agent's on the document it names; checked to
+ * hold the permissions named in `meta` (fail closed when `meta` is missing). Throws GatewayError.
  */
-export const documentProcedure = loggedProcedure.use(async ({ ctx, meta, next, getRawInput }) => {
-  const raw = await getRawInput().catch(() => undefined);
+function authorizeDocumentCall(ctx: Context, meta: Meta | undefined, raw: unknown): Grant {
   refuseForbiddenKeys(raw, meta?.method);
   const requested =
     raw && typeof raw === 'object' && typeof (raw as { document?: unknown }).document === 'string'
@@ -120,7 +135,8 @@ export const documentProcedure = loggedProcedure.use(async ({ ctx, meta, next, g
     );
   }
   const needed = meta ? requiredPermissions(meta) : [];
-  const missing = needed.length === 0 ? 'unknown' : needed.find((p) => p === 'agent' || !grant.permissions.has(p));
+  const granted = grant;
+  const missing = needed.length === 0 ? 'unknown' : needed.find((p) => p === 'agent' || !granted.permissions.has(p));
   if (missing !== undefined) {
     const all = needed.length > 1 ? ` (it needs ${needed.map((p) => `'${p}'`).join(' and ')})` : '';
     throw new GatewayError(
@@ -128,12 +144,32 @@ export const documentProcedure = loggedProcedure.use(async ({ ctx, meta, next, g
       `Permission '${missing}' required for ${meta?.method ?? 'this method'} on document "${grant.document}"${all}`,
     );
   }
-  const result = await next({ ctx: { grant } });
-  if (!result.ok) {
-    const table = raw && typeof raw === 'object' ? (raw as { table?: unknown }).table : undefined;
-    const error = await withValidNames(toGatewayError(result.error), ctx, grant, typeof table === 'string' ? table : undefined);
-    throw toTrpcError(withoutServerPaths(error, ctx.services.backends.get(grant.document), grant.document, ctx.services.logger));
+  return grant;
+}
+
+/**
+ * Procedures on one document's data: need a grant holding the permission named in `meta`. One middleware
+ * both reports the call (as {@link loggedProcedure} does) and checks the grant: every tRPC middleware level
+ * copies the call's options twice, so the common path (every read and write) has as few as it can.
+ */
+export const documentProcedure = t.procedure.use(async ({ ctx, meta, next, getRawInput }) => {
+  const started = performance.now();
+  let result;
+  try {
+    const raw = await getRawInput().catch(() => undefined);
+    const grant = authorizeDocumentCall(ctx, meta, raw);
+    // A session's grant is already the context's: no copy of the context to say so again.
+    result = ctx.grant === grant ? ((await next()) as Awaited<ReturnType<typeof next<{ grant: Grant }>>>) : await next({ ctx: { grant } });
+    if (!result.ok) {
+      const table = raw && typeof raw === 'object' ? (raw as { table?: unknown }).table : undefined;
+      const error = await withValidNames(toGatewayError(result.error), ctx, grant, typeof table === 'string' ? table : undefined);
+      throw toTrpcError(withoutServerPaths(error, ctx.services.backends.get(grant.document), grant.document, ctx.services.logger));
+    }
+  } catch (cause) {
+    await reportCall(ctx, meta, getRawInput, started, { ok: false, error: getTRPCErrorFromUnknown(cause) });
+    throw cause; // not reached: reportCall throws the call's error
   }
+  await reportCall(ctx, meta, getRawInput, started, result);
   return result;
 });
 
@@ -167,35 +203,64 @@ async function withValidNames(error: GatewayError, ctx: Context, grant: Grant, t
   return error;
 }
 
+/** What a data method's resolver receives (the part the scope guard reads). */
+interface ScopedCall {
+  ctx: Context & { grant: Grant };
+  input: unknown;
+}
+
 /**
- * The procedure builder of one data method, with its registry metadata, input and output. Calls of a token
- * limited to some tables and columns go through the scope guard (`auth/scope-guard.ts`) here, once for every
- * entry point: the parsed input is checked before the method runs, and its answer (and any "not found"
- * error) is filtered to what the token may see. Bulk record inputs are checked by a compiled fast path
- * first (`withFastInput`); zod still gives every error message.
+ * The resolver wrapped in the scope guard (`auth/scope-guard.ts`) for calls of a token limited to some
+ * tables and columns: the parsed input is checked before the method runs, and its answer (and any "not
+ * found" error) is filtered to what the token may see. Other calls go straight to the resolver. (A wrapper
+ * rather than one more tRPC middleware: each level copies the call's options twice, on every call.)
  */
-export function dataMethod<D extends MethodDefinition>(def: D) {
-  return documentProcedure
-    .meta({ method: def.name, permission: def.permission, ...(def.alsoRequires ? { alsoRequires: def.alsoRequires } : {}) })
-    .input(withFastInput(def.name, def.input as D['input']))
-    .use(async ({ ctx, meta, input, next }) => {
-      const layers = ctx.grant.tables;
-      if (!layers || layers.length === 0) return next();
-      const method = meta?.method ?? '';
-      const backend = ctx.services.backends.get(ctx.grant.document);
-      const view = await buildScopeView(layers, backend);
-      await checkScopedCall(method, input, view, ctx.grant.permissions, backend);
-      const result = await next();
-      if (result.ok) return { ...result, data: filterScopedOutput(method, result.data, view, input) };
-      const error = toGatewayError(result.error);
-      if (error.code !== 'NOT_FOUND' || error.details?.valid) return result;
+function scopedResolver<O extends ScopedCall, R>(method: string, resolve: (opts: O) => R | Promise<R>): (opts: O) => Promise<R> {
+  return async (opts) => {
+    const { ctx, input } = opts;
+    const layers = ctx.grant.tables;
+    if (!layers || layers.length === 0) return resolve(opts);
+    const backend = ctx.services.backends.get(ctx.grant.document);
+    const view = await buildScopeView(layers, backend);
+    await checkScopedCall(method, input, view, ctx.grant.permissions, backend);
+    let data: R;
+    try {
+      data = await resolve(opts);
+    } catch (err) {
+      const error = toGatewayError(err);
+      if (error.code !== 'NOT_FOUND' || error.details?.valid) throw err;
       // Never let the generic "not found" helper list the whole document to a scoped token.
       const table = typeof (input as { table?: unknown }).table === 'string' ? (input as { table: string }).table : undefined;
       const mayList = ctx.grant.permissions.has('read') || ctx.grant.permissions.has('schema');
       const valid = !mayList ? [] : table !== undefined && view.hasTable(table) ? view.columns(table) : view.tables();
       throw toTrpcError(new GatewayError('NOT_FOUND', error.message, { ...error.details, valid }, error.cause));
-    })
+    }
+    return filterScopedOutput(method, data, view, input) as R;
+  };
+}
+
+/**
+ * The procedure builder of one data method, with its registry metadata, input and output; its `query` and
+ * `mutation` wrap the resolver in the scope guard ({@link scopedResolver}), once for every entry point.
+ * Bulk record inputs are checked by a compiled fast path first (`withFastInput`); zod still gives every
+ * error message.
+ */
+export function dataMethod<D extends MethodDefinition>(def: D) {
+  const builder = documentProcedure
+    .meta({ method: def.name, permission: def.permission, ...(def.alsoRequires ? { alsoRequires: def.alsoRequires } : {}) })
+    .input(withFastInput(def.name, def.input as D['input']))
     .output(withFastOutput(def.name, def.output as D['output']));
+  type Resolver = (opts: ScopedCall) => unknown;
+  const wrapped = {
+    query(resolver: Resolver) {
+      return (builder.query as (r: Resolver) => unknown)(scopedResolver(def.name, resolver));
+    },
+    mutation(resolver: Resolver) {
+      return (builder.mutation as (r: Resolver) => unknown)(scopedResolver(def.name, resolver));
+    },
+  };
+  // The builder itself for everything else (and for the types: the resolver's own types are unchanged).
+  return Object.assign(Object.create(builder) as typeof builder, wrapped as unknown as Pick<typeof builder, 'query' | 'mutation'>);
 }
 
 /** The procedure builder of one agent-level method. */

@@ -29,6 +29,12 @@ function inputsFor(name: string): unknown[] {
     }
   }
   out.push({ table: 'T', records: [], unknown: 1 }, { table: 'T', records: [], document: '' });
+  if (name === 'get_records') {
+    for (const limit of [1, 100, 0, -1, 1.5, 2 ** 53, '10', null]) out.push({ table: 'T', limit }, { document: 'd', table: 'T', limit, cursor: 'abc' });
+    for (const sort of ['', 'A', '-A,B', ['A', '-B'], [], [''], ['A', 1], 3, null]) out.push({ table: 'T', sort }, { table: 'T', sort, limit: 5 });
+    for (const cursor of ['', 'x', 1, null]) out.push({ table: 'T', cursor });
+    out.push({ table: 'T', filter: { A: [1] } }, { table: 'T', limit: 5, extra: 1 }, { table: 'T', limit: undefined }, JSON.parse('{"table": "T", "__proto__": {"limit": 1}}') as unknown);
+  }
   return out;
 }
 

@@ -126,9 +126,21 @@ const upsertInput = shape({
   add: { check: isBool, optional: true },
   update: { check: isBool, optional: true },
 });
+/**
+ * `get_records` without a filter (small, but on every read: zod's object parse costs more than the check).
+ * `sort` is a string or a list of non-empty strings; `limit` a positive safe integer, as `rowId`.
+ */
+const nonEmptyStrings = everyItem(nonEmptyString);
+const getRecordsInput = shape({
+  ...common,
+  sort: { check: (v: unknown): boolean => typeof v === 'string' || nonEmptyStrings(v), optional: true },
+  limit: { check: rowId, optional: true },
+  cursor: { check: nonEmptyString, optional: true },
+});
 
 /** Fast checks by method name. */
 export const fastInputChecks: Readonly<Record<string, (input: unknown) => boolean>> = {
+  get_records: (input) => hasShape(input, getRecordsInput),
   add_records: (input) => hasShape(input, addInput),
   update_records: (input) => hasShape(input, updateInput),
   add_or_update_records: (input) => hasShape(input, upsertInput),

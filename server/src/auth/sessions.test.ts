@@ -304,6 +304,25 @@ for (const kit of kits) {
       expect(await sessions.resolve(token)).toMatchObject({ ok: false, code: 'INVALID_TOKEN' });
     });
 
+    it('sees a revocation made through another handle at once, even for a token it has just resolved', async () => {
+      const { sessions, elsewhere } = setup();
+      const there = elsewhere();
+      const a = await sessions.mint(owner, { document: 'demo', permissions: ['read'] });
+      const b = await sessions.mint(owner, { document: 'sales', permissions: ['read'] });
+      for (let i = 0; i < 3; i++) expect((await sessions.resolve(a.token)).ok).toBe(true);
+      expect((await sessions.resolve(b.token)).ok).toBe(true);
+      expect(await there.revoke(a.token, 'owner')).toBe(true);
+      expect(await sessions.resolve(a.token)).toMatchObject({ ok: false, code: 'INVALID_TOKEN' });
+      expect((await sessions.resolve(b.token)).ok).toBe(true);
+      expect(await there.revokeAllFor('owner')).toBe(1);
+      expect(await sessions.resolve(b.token)).toMatchObject({ ok: false, code: 'INVALID_TOKEN' });
+      // And through its own handle, after resolving it.
+      const c = await sessions.mint(owner, { document: 'demo', permissions: ['read'] });
+      expect((await sessions.resolve(c.token)).ok).toBe(true);
+      expect(await sessions.revokeAllFor('owner')).toBe(1);
+      expect((await sessions.resolve(c.token)).ok).toBe(false);
+    });
+
     it('never lets concurrent mints overrun the limit', async () => {
       const { sessions, elsewhere } = setup({ maxPerAgent: 5 });
       const there = elsewhere();
@@ -343,6 +362,35 @@ describe.skipIf(!redisServerPath)('redis store expiry', () => {
     expect(seen.has('TOKEN_EXPIRED')).toBe(true);
     expect(last).toMatchObject({ ok: false, code: 'INVALID_TOKEN' });
     await sessions.close();
+  });
+});
+
+describe('the SQLite store between lookups', () => {
+  it('sees a change written by another connection (another process) at the next lookup', async () => {
+    const file = path.join(tmp, 'between.sqlite');
+    const store = track(new SqliteSessionStore({ path: file }));
+    const clock = fakeClock();
+    const sessions = new SessionManager(store, { now: clock.now });
+    const { token } = await sessions.mint(owner, { document: 'demo', permissions: ['read', 'write'] });
+    expect((await sessions.resolve(token)).ok).toBe(true);
+    const other = new Database(file);
+    try {
+      const digest = sha256Hex(token);
+      // Another writer shortens the token's life: expired at once, as the store says.
+      other.prepare('UPDATE sessions SET expires_at = ? WHERE digest = ?').run(clock.now(), digest);
+      expect(await sessions.resolve(token)).toMatchObject({ ok: false, code: 'TOKEN_EXPIRED' });
+      // ... then narrows its grant.
+      const row = other.prepare<[string], { record: string }>('SELECT record FROM sessions WHERE digest = ?').get(digest)!;
+      const record = { ...JSON.parse(row.record), permissions: ['read'] };
+      other.prepare('UPDATE sessions SET expires_at = ?, record = ? WHERE digest = ?').run(clock.now() + 60_000, JSON.stringify(record), digest);
+      const narrowed = await sessions.resolve(token);
+      expect(narrowed.ok && narrowed.session.permissions).toEqual(['read']);
+      other.prepare('DELETE FROM sessions WHERE digest = ?').run(digest);
+      expect(await sessions.resolve(token)).toMatchObject({ ok: false, code: 'INVALID_TOKEN' });
+    } finally {
+      other.close();
+      await sessions.close();
+    }
   });
 });
 

@@ -71,6 +71,9 @@ export interface SessionRequest {
   tables?: TableScope;
 }
 
+/** Decoded session records kept in memory (a few hundred bytes each). */
+const MAX_DECODED_SESSIONS = 1000;
+
 /** Live session tokens one agent may hold when the config does not say (`sessions.max_per_agent`). */
 export const DEFAULT_MAX_SESSIONS_PER_AGENT = 1000;
 /**
@@ -113,6 +116,12 @@ export class SessionManager {
   readonly #graceMs: number;
   readonly #onStoreState: (available: boolean, reason?: string) => void;
   #storeDown = false;
+  /**
+   * Sessions already decoded from their stored record, by record text (with the expiry it was stored
+   * with): the text alone determines the session, so a token presented again is not parsed again. The
+   * store is still asked every time, so a revocation or expiry is seen at once.
+   */
+  readonly #decoded = new Map<string, { expiresAt: number; session: Session | undefined }>();
   #lastSweep: number;
   #timer: ReturnType<typeof setInterval> | undefined;
 
@@ -207,7 +216,7 @@ export class SessionManager {
     } catch (err) {
       return { ok: false, code: 'UNAVAILABLE', message: unavailableMessage(err) };
     }
-    const session = entry ? sessionFromRecord(entry.record, entry.expiresAt) : undefined;
+    const session = entry ? this.#decode(entry.record, entry.expiresAt) : undefined;
     if (!entry || !session) {
       return { ok: false, code: 'INVALID_TOKEN', message: `Invalid session token ${tokenHint(token)}: unknown or revoked` };
     }
@@ -277,6 +286,16 @@ export class SessionManager {
       }
       throw err;
     }
+  }
+
+  /** {@link sessionFromRecord}, once per record text and expiry (bounded: starts afresh when full). */
+  #decode(record: string, expiresAt: number): Session | undefined {
+    const known = this.#decoded.get(record);
+    if (known !== undefined && known.expiresAt === expiresAt) return known.session;
+    const session = sessionFromRecord(record, expiresAt);
+    if (this.#decoded.size >= MAX_DECODED_SESSIONS) this.#decoded.clear();
+    this.#decoded.set(record, { expiresAt, session });
+    return session;
   }
 
   /** Sweeps in the background at most once per sweep interval of the (injected) clock. */

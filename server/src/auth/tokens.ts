@@ -2,7 +2,7 @@
  * Token material: generation of agent tokens and the SHA-256 digests under which every token is stored.
  * Plain tokens are never kept in memory longer than needed to hash them.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, hash, randomBytes } from 'node:crypto';
 
 /** Prefix of agent tokens made by {@link generateAgentToken} (config may hold tokens without it). */
 export const AGENT_TOKEN_PREFIX = 'gga_';
@@ -13,9 +13,12 @@ export const SESSION_TOKEN_PREFIX = 'sess_';
 /** Random bytes in a generated token (256 bits). */
 const TOKEN_BYTES = 32;
 
-/** Lower-case hex SHA-256 digest of the UTF-8 encoding of `text`. */
+/**
+ * Lower-case hex SHA-256 digest of the UTF-8 encoding of `text`. One-shot `crypto.hash` (no Hash object per
+ * call): it runs on every request that presents a session token.
+ */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 /** Raw 32-byte SHA-256 digest of the UTF-8 encoding of `text` (for constant-time comparison). */

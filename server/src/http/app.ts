@@ -99,13 +99,16 @@ export function createApp(services: GatewayServices, options: AppOptions = {}): 
       req,
       router: appRouter,
       maxBatchSize,
-      createContext: () => context,
+      // Methods rather than named arrow functions: no name defined per call under tsx (keepNames).
+      createContext() {
+        return context;
+      },
       // RATE_LIMITED answers say when to retry, as on the JSON proxy.
-      responseMeta: ({ errors }) => {
+      responseMeta({ errors }) {
         const limited = errors.map((e) => toGatewayError(e)).find((e) => e.code === 'RATE_LIMITED');
         return limited ? { headers: { 'Retry-After': String(limited.details?.retry_after ?? 1) } } : {};
       },
-      onError: ({ error }) => {
+      onError({ error }) {
         if (error.code === 'INTERNAL_SERVER_ERROR') services.logger.error({ err: error.cause ?? error }, 'trpc internal error');
       },
     });

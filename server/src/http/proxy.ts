@@ -9,6 +9,7 @@ import { bearerToken, contextFromBearer, type GatewayServices } from '../context
 import { GatewayError, toGatewayError } from '../errors.js';
 import { createCaller } from '../routers/index.js';
 import { readTextLimited } from './body.js';
+import { jsonAnswer } from './headers.js';
 import { isUnboundedRead, streamAllRecords } from './stream-records.js';
 import type { Logger } from '../log.js';
 
@@ -30,8 +31,8 @@ export function errorResponse(c: HonoContext, err: unknown, logger?: Logger): Re
   if (error.code === 'INTERNAL_ERROR' && logger) logger.error({ err: error.cause ?? err, path: c.req.path }, 'internal error');
   const body: Record<string, unknown> = { success: false, error: error.message, code: error.code };
   if (error.details) body.details = error.details;
-  if (error.code === 'RATE_LIMITED') c.header('Retry-After', String(error.details?.retry_after ?? 1));
-  return c.json(body, error.status as 400);
+  const retry = error.code === 'RATE_LIMITED' ? { 'retry-after': String(error.details?.retry_after ?? 1) } : undefined;
+  return jsonAnswer(body, error.status, retry);
 }
 
 /** Parses and checks the envelope `{method, ...fields}`; throws INVALID_REQUEST naming the problem. */
@@ -68,11 +69,11 @@ export function proxyHandler(services: GatewayServices, options: ProxyOptions) {
       const caller = createCaller(ctx, { signal: c.req.raw.signal }) as unknown as Record<MethodName, (input: unknown) => Promise<unknown>>;
       if (isUnboundedRead(method, input)) {
         const answer = await streamAllRecords(caller.get_records as Parameters<typeof streamAllRecords>[0], input);
-        if ('data' in answer) return c.json({ success: true, data: answer.data });
+        if ('data' in answer) return jsonAnswer({ success: true, data: answer.data });
         return c.body(answer.stream, 200, { 'content-type': 'application/json' });
       }
       const data = await caller[method](input);
-      return c.json({ success: true, data });
+      return jsonAnswer({ success: true, data });
     } catch (err) {
       // The router has logged the failed call already (with its cause for INTERNAL_ERROR).
       return errorResponse(c, err);

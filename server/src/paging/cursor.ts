@@ -6,7 +6,7 @@
  * values, so the position survives the row being deleted). It also remembers the table, filter and sort it
  * belongs to, so a cursor used with a different query is refused instead of silently skipping rows.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { CellValue } from '../backend/types.js';
 import { GatewayError } from '../errors.js';
 
@@ -24,12 +24,23 @@ export interface CursorState {
   m?: number | null;
 }
 
+/** Query keys already computed, by query text (at most this many, of at most this many characters). */
+const queryKeys = new Map<string, string>();
+const MAX_REMEMBERED_QUERIES = 1000;
+const MAX_REMEMBERED_QUERY = 256;
+
 /** A short digest of the query a cursor belongs to. */
 export function queryKey(table: string, filter: unknown, sort: unknown): string {
-  return createHash('sha256')
-    .update(JSON.stringify([table, filter ?? null, sort ?? null]))
-    .digest('base64url')
-    .slice(0, 16);
+  const text = JSON.stringify([table, filter ?? null, sort ?? null]);
+  // Every paged read needs it, mostly for the same few queries: short ones are remembered (bounded).
+  const known = text.length <= MAX_REMEMBERED_QUERY ? queryKeys.get(text) : undefined;
+  if (known !== undefined) return known;
+  const key = hash('sha256', text, 'base64url').slice(0, 16);
+  if (text.length <= MAX_REMEMBERED_QUERY) {
+    if (queryKeys.size >= MAX_REMEMBERED_QUERIES) queryKeys.clear();
+    queryKeys.set(text, key);
+  }
+  return key;
 }
 
 /** Encodes a cursor as an opaque URL-safe string. */

@@ -21,6 +21,9 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
 }
 
+/** Entries kept in memory between lookups (a few hundred bytes each). */
+const MAX_RECENT = 1000;
+
 /** Version of the table layout, kept in `PRAGMA user_version`. */
 const LAYOUT_VERSION = 1;
 
@@ -48,6 +51,16 @@ export class SqliteSessionStore implements SessionStore {
   readonly #db: Database.Database;
   readonly #stmts;
   readonly #add: (digest: string, entry: StoredSession, now: number, limit: number) => AddResult;
+  readonly #dataVersion: Database.Statement<[], number>;
+  /**
+   * Entries read lately, by digest, trusted while `PRAGMA data_version` is unchanged: it changes as soon as
+   * any other connection (another process, another handle) commits a change to the file. This handle's
+   * own writes do not change it, so each of them forgets everything here. Every lookup still asks SQLite
+   * for the version, so a revocation or change made anywhere is seen by the very next lookup; what is
+   * saved is the row lookup and its copies (every call presenting a session token makes one).
+   */
+  readonly #recent = new Map<string, StoredSession>();
+  #recentVersion = -1;
   #closed = false;
 
   /**
@@ -90,6 +103,7 @@ export class SqliteSessionStore implements SessionStore {
       sweep: db.prepare('DELETE FROM sessions WHERE expires_at <= ?'),
       probe: db.prepare('SELECT 1 FROM sessions LIMIT 1'),
     };
+    this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
     // BEGIN IMMEDIATE: the write lock is taken before counting, so two processes cannot both pass the limit.
     this.#add = db.transaction((digest: string, entry: StoredSession, now: number, limit: number): AddResult => {
       if (this.#stmts.countAll.get(entry.agentName)!.n >= limit) this.#stmts.deleteExpiredOf.run(entry.agentName, now);
@@ -110,20 +124,41 @@ export class SqliteSessionStore implements SessionStore {
     }
   }
 
+  /** Runs one write of this handle: what was read before may no longer hold. */
+  #write<T>(fn: () => T): T {
+    this.#recent.clear();
+    return this.#run(fn);
+  }
+
   async add(digest: string, entry: StoredSession, options: { now: number; limit: number }): Promise<AddResult> {
-    return this.#run(() => this.#add(digest, entry, options.now, options.limit));
+    return this.#write(() => this.#add(digest, entry, options.now, options.limit));
   }
 
   async get(digest: string): Promise<StoredSession | undefined> {
-    return toEntry(this.#run(() => this.#stmts.get.get(digest)));
+    return this.#run(() => {
+      const version = this.#dataVersion.get() as number;
+      if (version !== this.#recentVersion) {
+        this.#recent.clear();
+        this.#recentVersion = version;
+      }
+      const known = this.#recent.get(digest);
+      if (known !== undefined) return known;
+      const entry = toEntry(this.#stmts.get.get(digest));
+      // Only entries that exist are kept (unknown digests cost nothing to send); bounded.
+      if (entry !== undefined) {
+        if (this.#recent.size >= MAX_RECENT) this.#recent.clear();
+        this.#recent.set(digest, entry);
+      }
+      return entry;
+    });
   }
 
   async delete(digest: string, agentName?: string): Promise<StoredSession | undefined> {
-    return toEntry(this.#run(() => (agentName === undefined ? this.#stmts.deleteAny.get(digest) : this.#stmts.deleteMine.get(digest, agentName))));
+    return toEntry(this.#write(() => (agentName === undefined ? this.#stmts.deleteAny.get(digest) : this.#stmts.deleteMine.get(digest, agentName))));
   }
 
   async deleteByAgent(agentName: string): Promise<number> {
-    return this.#run(() => this.#stmts.deleteByAgent.run(agentName).changes);
+    return this.#write(() => this.#stmts.deleteByAgent.run(agentName).changes);
   }
 
   async countByAgent(agentName: string, now: number): Promise<number> {
@@ -131,7 +166,7 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async sweep(cutoff: number): Promise<number> {
-    return this.#run(() => this.#stmts.sweep.run(cutoff).changes);
+    return this.#write(() => this.#stmts.sweep.run(cutoff).changes);
   }
 
   async health(): Promise<StoreHealth> {

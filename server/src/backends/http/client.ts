@@ -9,7 +9,8 @@
 import { GristError } from '../../backend/errors.js';
 import { Semaphore } from './chunks.js';
 import { defaultRetryPolicy, isIdempotent, isRetryableStatus, retryDelayMs, sleep, type RetryPolicy } from './retry.js';
-import { fetchTransport, nodeTransport, type Transport, type TransportResponse } from './transport.js';
+import { Deadlines } from './deadlines.js';
+import { fetchTransport, nodeTransport, type Cancel, type Transport, type TransportResponse } from './transport.js';
 
 /** Settings of a {@link GristClient}. */
 export interface GristClientOptions {
@@ -62,6 +63,7 @@ export class GristClient {
   readonly #docBase: string;
   readonly #headers: Record<string, string>;
   readonly #timeoutMs: number;
+  readonly #deadlines: Deadlines;
   readonly #retry: RetryPolicy;
   readonly #slots: Semaphore;
   readonly #transport: Transport;
@@ -89,6 +91,7 @@ export class GristClient {
     }
     if (options.hostHeader) this.#headers['host'] = options.hostHeader;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#deadlines = new Deadlines(this.#timeoutMs);
     this.#retry = {
       ...defaultRetryPolicy,
       retries: options.retries ?? defaultRetryPolicy.retries,
@@ -129,8 +132,7 @@ export class GristClient {
   }
 
   async #send<T>(spec: RequestSpec, read: (res: TransportResponse) => Promise<T>): Promise<T> {
-    const url = new URL(this.#docBase + spec.path);
-    for (const [key, value] of Object.entries(spec.query ?? {})) if (value !== undefined) url.searchParams.set(key, value);
+    const url = this.#docBase + spec.path + queryString(spec.query);
     const headers = { ...this.#headers };
     let body: Uint8Array | undefined;
     if (spec.raw) {
@@ -146,17 +148,17 @@ export class GristClient {
     for (let attempt = 0; ; attempt++) {
       const canRetry = idempotent && attempt < this.#retry.retries;
       const release = await this.#slots.acquire();
-      const controller = new AbortController();
+      const cancel: Cancel = {};
       let timedOut = false;
-      const timer = setTimeout(() => {
+      const done = this.#deadlines.start(() => {
         timedOut = true;
-        controller.abort();
-      }, this.#timeoutMs);
+        cancel.stop?.();
+      });
       let res: TransportResponse;
       try {
-        res = await this.#transport.send({ method: spec.method, url, headers, body, signal: controller.signal });
+        res = await this.#transport.send({ method: spec.method, url, headers, body, cancel });
       } catch (err) {
-        clearTimeout(timer);
+        done();
         release();
         if (timedOut) throw this.#timeoutError(what);
         const code = errorCode(err);
@@ -173,7 +175,7 @@ export class GristClient {
         }
         if (canRetry && isRetryableStatus(res.status)) {
           res.discard();
-          clearTimeout(timer);
+          done();
           release(); // do not hold a slot while backing off
           await sleep(retryDelayMs(this.#retry, attempt, res.header('retry-after')));
           continue;
@@ -183,8 +185,8 @@ export class GristClient {
         if (timedOut && !(err instanceof GristError)) throw this.#timeoutError(what);
         throw err;
       } finally {
-        // A download keeps its body open; its timer stops once the headers are in (documented above).
-        clearTimeout(timer);
+        // A download keeps its body open; its timeout stops once the headers are in (documented above).
+        done();
         release();
       }
     }
@@ -248,6 +250,15 @@ export class GristClient {
       kind: 'unavailable',
     });
   }
+}
+
+/** `?a=1&b=2` of the defined entries (form-encoded as URLSearchParams does), or nothing. */
+function queryString(query: RequestSpec['query']): string {
+  if (query === undefined) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, value);
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
 }
 
 function errorCode(err: unknown): string {

@@ -25,7 +25,7 @@ import { seg, type GristClient } from './client.js';
 import type { ColumnTypes } from './column-types.js';
 import { ReadAhead } from './read-ahead.js';
 import { isObject, listAt, malformed } from './shapes.js';
-import { decodeRow, UndecodableCell } from './sql-cells.js';
+import { OTHER_COLUMNS, rowDecoder, UndecodableCell } from './sql-cells.js';
 import { buildPageSql, rowsByIdSql, textFactsSql, type PageQuery, type TextFacts, type VersionGate } from './sql-pages.js';
 
 /**
@@ -137,17 +137,17 @@ export class RecordReader {
       return undefined;
     }
     if (rows.length !== positions.length) return undefined;
-    const known = new Set(columns.map((c) => c.id));
+    const decode = rowDecoder(columns, false);
     const byId = new Map<number, GristRecord>();
     try {
       for (const row of rows) {
         if (row['__gg_same'] !== 1) return undefined;
         delete row['__gg_same'];
-        if (!sameColumns(row, known)) {
+        const record = decode(row);
+        if (record === OTHER_COLUMNS) {
           this.columns.invalidate(table);
           return undefined;
         }
-        const record = decodeRow(row, columns, false);
         byId.set(record.id, record);
       }
     } catch (err) {
@@ -179,7 +179,8 @@ export class RecordReader {
       if (!page) break; // not possible here (any more): finish from the whole read below
       if (page.records.length > 0) yield page.records;
       remaining -= page.records.length;
-      const last = page.positions.at(-1);
+      const lastRecord = page.records.at(-1);
+      const last = sort === undefined ? lastRecord && { id: lastRecord.id } : page.positions.at(-1);
       if (page.records.length < step || !last) return;
       after = last;
     }
@@ -204,7 +205,10 @@ export class RecordReader {
     else this.#textFacts.delete(tableId);
   }
 
-  /** One page through `/sql`, or undefined when not possible (see the module comment). */
+  /**
+   * One page through `/sql`, or undefined when not possible (see the module comment). Positions are given
+   * for sorted pages only: in id order a record's position is its id.
+   */
   async #sqlPage(query: PageQuery, hidden: boolean, retried = false): Promise<(SortedPage & { version?: string }) | undefined> {
     if (!this.caps.has('sql')) return undefined;
     const sortKey = `${query.table}\u0000${sortParam(query.sort) ?? ''}`;
@@ -247,23 +251,23 @@ export class RecordReader {
       }
     }
     const selected = query.select === undefined ? undefined : new Set(query.select);
-    const decoded = selected === undefined ? columns : columns.filter((c) => selected.has(c.id));
-    const known = new Set(decoded.map((c) => c.id));
+    const decode = rowDecoder(selected === undefined ? columns : columns.filter((c) => selected.has(c.id)), hidden);
     const records: GristRecord[] = [];
     const positions: SortPosition[] = [];
     try {
       for (const row of rows) {
-        if (!sameColumns(row, known)) {
+        const record = decode(row);
+        if (record === OTHER_COLUMNS) {
           // Someone changed the table's columns: reload the types once, then decode.
           this.columns.invalidate(query.table);
           return retried ? undefined : this.#sqlPage(query, hidden, true);
         }
-        const record = decodeRow(row, decoded, hidden);
-        const manualSort = row['manualSort'];
         records.push(record);
+        if (keys.length === 0) continue;
+        const manualSort = row['manualSort'];
         positions.push({
           id: record.id,
-          values: keys.length === 0 ? [] : keys.map((k): CellValue => {
+          values: keys.map((k): CellValue => {
             if (k.col === 'id') return record.id;
             if (k.col === 'manualSort') return typeof manualSort === 'number' ? manualSort : null;
             return record.fields[String(k.col)] ?? null;
@@ -414,17 +418,6 @@ function recordList(answer: unknown, what: string): GristRecord[] {
     if (!isObject(r) || typeof r['id'] !== 'number' || !isObject(r['fields'])) throw malformed(what, 'records with a numeric id and fields');
   }
   return list as GristRecord[];
-}
-
-/** `true` when a `/sql` row has exactly the cached columns (plus `id`). */
-function sameColumns(row: Record<string, unknown>, known: ReadonlySet<string>): boolean {
-  let count = 0;
-  for (const key of Object.keys(row)) {
-    if (key === 'id') continue;
-    if (!known.has(key)) return false;
-    count += 1;
-  }
-  return count === known.size;
 }
 
 /** Grist's `sort` parameter: comma-separated keys. */

@@ -98,28 +98,77 @@ function passesThrough(type: string): boolean {
   return known;
 }
 
+/** What {@link RowDecoder} answers for a row whose columns are not the expected ones (plus `id`). */
+export const OTHER_COLUMNS = Symbol('other columns');
+
 /**
- * One `/sql` row as a record: fields in column order (hidden ones only with `hidden`), `errors` only when
- * a cell holds an error, as `GET /records` answers.
+ * Checks and decodes the `/sql` rows of one column list: `OTHER_COLUMNS` unless the row has exactly
+ * those columns plus `id` (someone added, removed or renamed a column: the caller reloads the types),
+ * else the record as `GET /records` answers it: fields in column order (hidden ones only with `hidden`),
+ * `errors` only when a cell holds an error. Throws {@link UndecodableCell} for a row without a numeric id
+ * or a value that cannot be decoded.
  */
-export function decodeRow(row: Record<string, unknown>, columns: readonly DecodeColumn[], hidden: boolean): GristRecord {
-  const id = row['id'];
-  if (typeof id !== 'number') throw new UndecodableCell('a row without a numeric id');
-  const fields: Record<string, CellValue> = {};
-  let errors: Record<string, string> | undefined;
-  for (const col of columns) {
-    if (col.hidden && !hidden) continue;
-    const stored = row[col.id];
-    // The common case without a call or an object per cell: a number, text or null that decodes to itself.
-    if (stored === null || (typeof stored !== 'object' && stored !== undefined && passesThrough(col.type))) {
-      fields[col.id] = stored as CellValue;
-      continue;
+export type RowDecoder = (row: Record<string, unknown>) => GristRecord | typeof OTHER_COLUMNS;
+
+/** Per column: its id, whether it is output, whether its stored values pass through, whether `row[id]` could be inherited. */
+interface PlannedColumn {
+  id: string;
+  type: string;
+  shown: boolean;
+  passes: boolean;
+  inherited: boolean;
+}
+
+/** Decoders already prepared, per column list (the cached column types keep one list per table). */
+const decoders = new WeakMap<readonly DecodeColumn[], { hidden?: RowDecoder; visible?: RowDecoder }>();
+
+/**
+ * The {@link RowDecoder} of `columns` (all of them must be in each row; hidden ones are output only with
+ * `hidden`). Everything per column is worked out once here, so each row costs one pass over its cells
+ * and one new object, with no key list, set or call per cell in the common case.
+ */
+export function rowDecoder(columns: readonly DecodeColumn[], hidden: boolean): RowDecoder {
+  let known = decoders.get(columns);
+  if (!known) decoders.set(columns, (known = {}));
+  const key = hidden ? 'hidden' : 'visible';
+  return (known[key] ??= makeRowDecoder(columns, hidden));
+}
+
+function makeRowDecoder(columns: readonly DecodeColumn[], hidden: boolean): RowDecoder {
+  const plan: PlannedColumn[] = columns.map((c) => ({
+    id: c.id,
+    type: c.type,
+    shown: hidden || !c.hidden,
+    passes: passesThrough(c.type),
+    // A row without this column would still "have" it through Object.prototype (`constructor`, ...).
+    inherited: c.id in Object.prototype,
+  }));
+  // A column id appearing twice (not possible in Grist) could not be told apart from a row with one column less.
+  const distinct = new Set(plan.map((c) => c.id)).size === plan.length && !plan.some((c) => c.id === 'id');
+  return (row) => {
+    const id = row['id'];
+    if (typeof id !== 'number') throw new UndecodableCell('a row without a numeric id');
+    let keys = 0;
+    for (const _ in row) keys += 1;
+    if (!distinct || keys !== plan.length + 1) return OTHER_COLUMNS;
+    const fields: Record<string, CellValue> = {};
+    let errors: Record<string, string> | undefined;
+    for (let i = 0; i < plan.length; i++) {
+      const col = plan[i] as PlannedColumn;
+      const stored = row[col.id];
+      if (stored === undefined || (col.inherited && !Object.hasOwn(row, col.id))) return OTHER_COLUMNS;
+      if (!col.shown) continue;
+      // The common case without a call or an object per cell: a number, text or null that decodes to itself.
+      if (stored === null || (col.passes && typeof stored !== 'object')) {
+        fields[col.id] = stored as CellValue;
+        continue;
+      }
+      const cell = decodeCell(col.type, stored);
+      if ('error' in cell) {
+        fields[col.id] = null;
+        (errors ??= {})[col.id] = cell.error;
+      } else fields[col.id] = cell.value;
     }
-    const cell = decodeCell(col.type, stored);
-    if ('error' in cell) {
-      fields[col.id] = null;
-      (errors ??= {})[col.id] = cell.error;
-    } else fields[col.id] = cell.value;
-  }
-  return errors ? { id, fields, errors } : { id, fields };
+    return errors ? { id, fields, errors } : { id, fields };
+  };
 }

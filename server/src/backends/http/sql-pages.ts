@@ -152,12 +152,37 @@ interface Key {
   value: (pos: SortPosition) => CellValue | undefined;
 }
 
+/** The last tie-break of every order: the row id. Methods, so no closure is made per statement. */
+const ID_KEY: Key = {
+  expr(c) {
+    return c;
+  },
+  desc: false,
+  col: '"id"',
+  value(pos) {
+    return pos.id;
+  },
+};
+
+/** The cursor's value of the `i`-th sort key. */
+function sortValueAt(i: number): Key['value'] {
+  return (pos) => pos.values?.[i];
+}
+
 /**
  * Number kinds: one key, null as +infinity (numbers < null), negated when descending so that the key
  * ascends (which lets it share a row value with the ascending tie-breaks).
  */
 function numberKeys(col: string, descending: boolean, value: Key['value']): Key[] {
-  return [{ expr: (c) => (descending ? `-ifnull(${c},${INF})` : `ifnull(${c},${INF})`), desc: false, col, value }];
+  const key: Key = {
+    expr(c) {
+      return descending ? `-ifnull(${c},${INF})` : `ifnull(${c},${INF})`;
+    },
+    desc: false,
+    col,
+    value,
+  };
+  return [key];
 }
 
 /**
@@ -165,8 +190,23 @@ function numberKeys(col: string, descending: boolean, value: Key['value']): Key[
  * case first among strings equal but for case); null as -1, below every text (null < string).
  */
 function textKeys(col: string, descending: boolean, facts: TextFacts, value: Key['value']): Key[] {
-  const primary: Key = { expr: (c) => `ifnull(${textKey(c, facts)},-1)`, desc: descending, col, value };
-  return facts.cased ? [primary, { expr: (c) => `ifnull(${c},-1)`, desc: !descending, col, value }] : [primary];
+  const primary: Key = {
+    expr(c) {
+      return `ifnull(${textKey(c, facts)},-1)`;
+    },
+    desc: descending,
+    col,
+    value,
+  };
+  const byCase: Key = {
+    expr(c) {
+      return `ifnull(${c},-1)`;
+    },
+    desc: !descending,
+    col,
+    value,
+  };
+  return facts.cased ? [primary, byCase] : [primary];
 }
 
 function unsafeCondition(cls: SortClass, col: string, facts: TextFacts): string {
@@ -273,7 +313,7 @@ export function buildPageSql(
     const facts = text.get(key.col as string) ?? NO_FACTS;
     if (cls === 'text') textColumns.push(key.col as string);
     if (key.col !== 'id') unsafe.push(unsafeCondition(cls, col, facts));
-    const value = (pos: SortPosition) => pos.values?.[i];
+    const value = sortValueAt(i);
     all.push(...(cls === 'number' ? numberKeys(col, key.descending, value) : textKeys(col, key.descending, facts, value)));
   }
   const sorted = keys.length > 0;
@@ -283,7 +323,7 @@ export function buildPageSql(
     if (!keys.some((k) => k.col === 'manualSort')) unsafe.push(unsafeCondition('number', manualSort, NO_FACTS));
     all.push(...numberKeys(manualSort, false, (pos) => pos.manualSort));
   }
-  all.push({ expr: (c) => c, desc: false, col: '"id"', value: (pos) => pos.id });
+  all.push(ID_KEY);
   const orderBy = all.map((k) => `${k.expr(k.col)} ${k.desc ? 'DESC' : 'ASC'}`).join(', ');
 
   let afterSql = '1';
@@ -291,16 +331,6 @@ export function buildPageSql(
   const after = query.after;
   if (after) {
     if (sorted && after.values === undefined) return undefined;
-    // The cursor's value of a key: a bound value, or its manualSort looked up by id (older cursors).
-    const valueSql = (k: Key): string => {
-      const v = k.value(after);
-      if (v === undefined && k.col === '"manualSort"') {
-        afterArgs.push(after.id);
-        return k.expr(`(SELECT "manualSort" FROM ${table} WHERE "id" = ?)`);
-      }
-      afterArgs.push((v ?? null) as string | number | boolean | null);
-      return k.expr('?');
-    };
     // Runs of keys with one direction compare as row values: "strictly after" is
     // R1 > c1 OR (R1 = c1 AND (R2 < c2 OR (R2 = c2 AND ...))), one evaluation of each key per comparison.
     const runs: Key[][] = [];
@@ -309,15 +339,7 @@ export function buildPageSql(
       if (last && (last[0] as Key).desc === k.desc) last.push(k);
       else runs.push([k]);
     }
-    const strictlyAfter = (r: number): string => {
-      const run = runs[r] as Key[];
-      const lhs = rowValue(run.map((k) => k.expr(k.col)));
-      const beyond = `${lhs} ${(run[0] as Key).desc ? '<' : '>'} ${rowValue(run.map(valueSql))}`;
-      if (r === runs.length - 1) return beyond;
-      const equal = `${lhs} = ${rowValue(run.map(valueSql))}`;
-      return `(${beyond} OR (${equal} AND ${strictlyAfter(r + 1)}))`;
-    };
-    afterSql = strictlyAfter(0);
+    afterSql = strictlyAfter(runs, 0, { after, table, args: afterArgs });
   }
   const finalArgs = [...args, ...afterArgs, query.limit];
   const star = query.select ? query.select.map(quoteIdent).join(', ') : '*';
@@ -343,6 +365,34 @@ export function buildPageSql(
     check,
     textColumns,
   };
+}
+
+/** Where the cursor's values go: its position, the quoted table, the statement's arguments so far. */
+interface AfterValues {
+  after: SortPosition;
+  table: string;
+  args: PageSql['args'];
+}
+
+/** SQL of the cursor's value of a key: a bound value, or its manualSort looked up by id (older cursors). */
+function valueSql(k: Key, { after, table, args }: AfterValues): string {
+  const v = k.value(after);
+  if (v === undefined && k.col === '"manualSort"') {
+    args.push(after.id);
+    return k.expr(`(SELECT "manualSort" FROM ${table} WHERE "id" = ?)`);
+  }
+  args.push((v ?? null) as string | number | boolean | null);
+  return k.expr('?');
+}
+
+/** "Strictly after the cursor" from run `r` on (see {@link buildPageSql}). */
+function strictlyAfter(runs: readonly Key[][], r: number, at: AfterValues): string {
+  const run = runs[r] as Key[];
+  const lhs = rowValue(run.map((k) => k.expr(k.col)));
+  const beyond = `${lhs} ${(run[0] as Key).desc ? '<' : '>'} ${rowValue(run.map((k) => valueSql(k, at)))}`;
+  if (r === runs.length - 1) return beyond;
+  const equal = `${lhs} = ${rowValue(run.map((k) => valueSql(k, at)))}`;
+  return `(${beyond} OR (${equal} AND ${strictlyAfter(runs, r + 1, at)}))`;
 }
 
 /**

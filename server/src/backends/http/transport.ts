@@ -10,13 +10,23 @@ import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
 
+/**
+ * How the client stops a request in flight (its timeout): the transport sets `stop` when it sends the
+ * request; calling it destroys the request and its answer, so a pending `send()` or `text()` rejects.
+ * (A plain hook rather than an AbortSignal: no AbortController, no abort listener and stream watcher per request.)
+ */
+export interface Cancel {
+  stop?: (() => void) | undefined;
+}
+
 /** One request as the client builds it. */
 export interface TransportRequest {
   method: string;
-  url: URL;
+  /** Absolute URL, query included. */
+  url: string;
   headers: Record<string, string>;
   body?: Uint8Array | undefined;
-  signal: AbortSignal;
+  cancel: Cancel;
 }
 
 /** One response, body not yet read. */
@@ -73,18 +83,24 @@ export function nodeTransport(origin: URL): Transport {
   const secure = origin.protocol === 'https:';
   const key = origin.origin;
   const agent = acquireAgent(key, secure);
+  // Where every request of this origin goes, worked out once (no URL parsed per request).
+  const target = { protocol: origin.protocol, hostname: origin.hostname.replace(/^\[(.*)\]$/, '$1'), port: origin.port || (secure ? 443 : 80) };
+  const originLength = origin.origin.length;
   let closed = false;
   return {
     send(req) {
       return new Promise<TransportResponse>((resolve, reject) => {
         const headers: Record<string, string> = { ...req.headers };
         if (req.body) headers['content-length'] = String(req.body.byteLength);
-        const request = (secure ? https : http).request(req.url, {
+        if (!req.url.startsWith(key)) throw new Error(`request URL outside ${key}`);
+        const request = (secure ? https : http).request({
+          ...target,
+          path: req.url.slice(originLength),
           method: req.method,
           headers,
           agent,
-          signal: req.signal,
         });
+        req.cancel.stop = () => request.destroy(new Error('the request was stopped (timeout)'));
         request.on('error', reject);
         request.on('response', (res) => {
           resolve(nodeResponse(res));
@@ -114,7 +130,7 @@ function nodeResponse(res: http.IncomingMessage): TransportResponse {
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8')));
         res.once('error', reject);
-        // Destroyed before the end (aborted by the timeout signal): no 'end' will come.
+        // Destroyed before the end (stopped by the timeout): no 'end' will come.
         res.once('close', () => {
           if (!res.complete) reject(new Error('the answer was cut off before its end'));
         });
@@ -133,12 +149,14 @@ function nodeResponse(res: http.IncomingMessage): TransportResponse {
 export function fetchTransport(fetchImpl: typeof fetch): Transport {
   return {
     async send(req) {
+      const controller = new AbortController();
+      req.cancel.stop = () => controller.abort();
       const res = await fetchImpl(req.url, {
         method: req.method,
         headers: req.headers,
         // Copy into a plain ArrayBuffer-backed view: BodyInit does not accept SharedArrayBuffer views.
         body: req.body ? new Uint8Array(req.body) : undefined,
-        signal: req.signal,
+        signal: controller.signal,
       });
       return {
         status: res.status,
