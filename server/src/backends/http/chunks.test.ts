@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChunkStream, chunkItems, itemJson, jsonSurelyLongerThan, splitChunk, type Chunk } from './chunks.js';
+import { ChunkStream, itemJson, jsonSurelyLongerThan, splitChunk, type Chunk } from './chunks.js';
 
 const cells = [null, true, false, 0, -3, 1.25, 1e21, Number.NaN, '', 'x', '"', '\\', 'ü', '☃', '\u0001', ['L', 'a', 'b'], ['R', 'T', 1]];
 
@@ -90,7 +90,7 @@ describe('ChunkStream', () => {
   it('chunks a subset of the items given by index, and an item larger than the budget goes alone', () => {
     const items = Array.from({ length: 300 }, (_, i) => ({ id: i, fields: { T: i === 150 ? 'x'.repeat(5000) : `row ${i}` } }));
     const subset = items.map((_, i) => i).filter((i) => i % 3 !== 1);
-    const chunks = chunkItems(items, subset, 50_000, 1000);
+    const chunks = all(new ChunkStream(items, subset, 50_000, 1000));
     expect(chunks.flatMap((c) => c.indexes)).toEqual(subset);
     const big = chunks.find((c) => c.indexes.includes(150));
     expect(big?.indexes).toEqual([150]);

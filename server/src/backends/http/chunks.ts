@@ -25,16 +25,6 @@ function utf8Length(json: string): number {
   return Buffer.byteLength(json, 'utf8');
 }
 
-/** UTF-8 bytes of a chunk's items joined with commas. */
-export function chunkBytes(chunk: Chunk): number {
-  return chunk.bytes;
-}
-
-/** The chunk's items joined with commas. */
-export function chunkText(chunk: Chunk): string {
-  return chunk.text;
-}
-
 /** Each item of the chunk as its own JSON text (serialized again from the items when not kept). */
 export function itemJson(chunk: Chunk): string[] {
   if (!chunk.json) {
@@ -220,17 +210,6 @@ function minNumberLength(value: number): number {
   const fraction = Number.isInteger(a) ? 0 : 2;
   const digits = a < 10 ? 1 : a < 100 ? 2 : a < 1e3 ? 3 : a < 1e4 ? 4 : a < 1e6 ? 5 : a < 1e9 ? 7 : a < 1e21 ? 10 : 5;
   return sign + fraction + digits;
-}
-
-/**
- * Splits items (given by request index) into chunks of at most `maxRows` items and at most `maxBytes`
- * bytes of items (an item larger than that goes alone); see {@link ChunkStream}.
- */
-export function chunkItems<T>(items: readonly T[], indexes: readonly number[], maxRows: number, maxBytes: number): Chunk[] {
-  const stream = new ChunkStream(items, indexes, maxRows, maxBytes);
-  const chunks: Chunk[] = [];
-  for (let chunk = stream.next(); chunk; chunk = stream.next()) chunks.push(chunk);
-  return chunks;
 }
 
 /**

@@ -13,7 +13,7 @@
 import { GristError } from '../../backend/errors.js';
 import type { Fields, UpsertOptions, UpsertRecord, UpsertResult, WriteOptions } from '../../backend/types.js';
 import { isMissingRoute, isTooLarge, type DocCapabilities } from './capabilities.js';
-import { ChunkStream, chunkBytes, chunkText, groupByKeySet, jsonSurelyLongerThan, splitChunk, type Chunk } from './chunks.js';
+import { ChunkStream, groupByKeySet, jsonSurelyLongerThan, splitChunk, type Chunk } from './chunks.js';
 import { sameKeysInOrder } from '../../util/same-keys.js';
 import { seg, type GristClient } from './client.js';
 import { idsAt, isObject, malformed } from './shapes.js';
@@ -57,7 +57,7 @@ export class RecordWriter {
       return true;
     } catch (err) {
       if (!isTooLarge(err) || chunk.indexes.length < 2) throw err;
-      const budget = this.caps.shrinkAfter413(chunkBytes(chunk) + ENVELOPE_BYTES);
+      const budget = this.caps.shrinkAfter413(chunk.bytes + ENVELOPE_BYTES);
       if (budget === undefined) throw err;
       chunks.splice(k, 1, ...splitChunk(chunk, budget - ENVELOPE_BYTES));
       return false;
@@ -189,8 +189,7 @@ export class RecordWriter {
     const chunks: Chunk[] = [];
     for (let i = 0; i < ids.length || (i === 0 && ids.length === 0); i += IDS_PER_DELETE) {
       const part = ids.slice(i, i + IDS_PER_DELETE);
-      const json = part.map((id) => JSON.stringify(id));
-      chunks.push({ indexes: part.map((_, j) => i + j), json, bytes: 0, text: json.join(',') });
+      chunks.push({ indexes: part.map((_, j) => i + j), bytes: 0, text: part.map((id) => JSON.stringify(id)).join(',') });
     }
     for (const [k, chunk] of chunks.entries()) {
       try {
@@ -253,7 +252,7 @@ function firstChunkBudget(items: readonly unknown[], budget: number, maxRows: nu
  */
 function envelope(key: string, chunk: Chunk): { body: Uint8Array; contentType: string } {
   const head = `{"${key}":[`;
-  const text = chunkText(chunk);
+  const text = chunk.text;
   // `bytes` is exact for chunks built here (text and one comma); measure if a chunk ever lacks it.
   const textBytes = chunk.bytes > 0 ? chunk.bytes - 1 : Buffer.byteLength(text, 'utf8');
   // Room for 4 bytes more than expected: a text longer than `textBytes` then surely writes more than that.
