@@ -86,16 +86,9 @@ export function decodeCell(type: string, stored: unknown): Decoded {
   return { value: stored as CellValue };
 }
 
-/** Types whose stored numbers and texts are the record values as they are (see the table above). */
-const passThrough = new Map<string, boolean>();
-
+/** Whether a type's stored numbers and texts are the record values as they are (see the table above). */
 function passesThrough(type: string): boolean {
-  let known = passThrough.get(type);
-  if (known === undefined) {
-    known = type !== 'Bool' && !LIST_TYPES.test(type);
-    if (passThrough.size < 1000) passThrough.set(type, known);
-  }
-  return known;
+  return type !== 'Bool' && !LIST_TYPES.test(type);
 }
 
 /** What {@link RowDecoder} answers for a row whose columns are not the expected ones (plus `id`). */
