@@ -612,37 +612,35 @@ class AnswerBuilder {
     const rows = typeof message['rows'] === 'string' ? parseRows(message['rows']) : undefined;
     const split = message['split'] ?? [];
     if (!Array.isArray(rows) || !Array.isArray(split) || (message['ok'] === true && !Array.isArray(message['columns']))) throw malformedError();
-    // Texts sent in parts (their bytes were counted as the parts came): `row:column` of each.
-    const joined = new Set<string>();
+    // Cells that came apart from the rows' JSON, by `row:column`, with the bytes still to count for each:
+    // a text sent in parts (its characters were counted as the parts came; its quotes remain) and a blob
+    // sent as bytes (counted here; its JSON form is what Grist's answer has).
+    const apart = new Map<string, number>();
     for (const entry of split as unknown[]) {
       const [r, c, n] = Array.isArray(entry) ? (entry as unknown[]) : [];
       const row: unknown = rows[r as number];
       if (!Array.isArray(row) || typeof c !== 'number' || typeof n !== 'number' || n > this.parts.length) throw malformedError();
       row[c] = this.parts.splice(0, n).join('');
-      joined.add(`${r as number}:${c}`);
+      apart.set(`${r as number}:${c}`, 2);
     }
     if (this.parts.length > 0) throw malformedError();
-    // Blobs travel as bytes: their bytes are counted here, their JSON form is what Grist's answer has.
     const blobs = message['blobs'] ?? [];
     if (!Array.isArray(blobs)) throw malformedError();
-    const blobCells = new Set<string>();
     for (const entry of blobs as unknown[]) {
       const [r, c, bytes] = Array.isArray(entry) ? (entry as unknown[]) : [];
       const row: unknown = rows[r as number];
       if (!Array.isArray(row) || typeof c !== 'number' || !(bytes instanceof Uint8Array) || row[c] !== null) throw malformedError();
       this.count(0, bytes.byteLength * 4 + 24);
       row[c] = { type: 'Buffer', data: Array.from(bytes) };
-      blobCells.add(`${r as number}:${c}`);
+      apart.set(`${r as number}:${c}`, 0);
     }
     for (let r = 0; r < rows.length; r++) {
       const row: unknown = rows[r];
       if (!Array.isArray(row)) throw malformedError();
       let rowBytes = 0;
       for (let c = 0; c < row.length; c++) {
-        // (Rows with texts in parts or blobs are rare: no key is built for the others' cells.)
-        if (joined.size > 0 && joined.has(`${r}:${c}`)) rowBytes += 2;
-        else if (blobCells.size > 0 && blobCells.has(`${r}:${c}`)) continue; // counted above
-        else rowBytes += cellBytes(row[c]);
+        // (Rows with cells apart are rare: no key is built for the others' cells.)
+        rowBytes += (apart.size > 0 ? apart.get(`${r}:${c}`) : undefined) ?? cellBytes(row[c]);
       }
       this.count(1, rowBytes);
       this.rows.push(row);
