@@ -207,7 +207,6 @@ function isPlainFlatRecord(value: unknown): boolean {
   return !first;
 }
 
-/** Fast checks of outputs by method name (same contract as the input checks: only what zod returns as is). */
 const getRecordsOutput = shape({
   records: { check: everyItem(isPlainFlatRecord) },
   next_cursor: { check: (v) => v === null || typeof v === 'string' },
@@ -215,6 +214,7 @@ const getRecordsOutput = shape({
 // One id per added row (10,000s of them): zod's `z.int()` is a safe integer.
 const addRecordsOutput = shape({ record_ids: { check: everyItem((v) => typeof v === 'number' && Number.isSafeInteger(v)) } });
 
+/** Fast checks of outputs by method name (same contract as the input checks: only what zod returns as is). */
 export const fastOutputChecks: Readonly<Record<string, (output: unknown) => boolean>> = {
   get_records: (output) => hasShape(output, getRecordsOutput) && Object.keys(output as object)[0] === 'records',
   add_records: (output) => hasShape(output, addRecordsOutput),
