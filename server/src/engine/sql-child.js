@@ -385,19 +385,21 @@ async function runQuery(db, msg) {
   let chunkBytes = 0;
   let rowCount = 0;
   let bytes = 0;
-  /** The rows gathered so far as a {@link RowsMessage}'s fields; starts a new piece. */
-  const piece = () => {
-    const fields = { rows: JSON.stringify(chunk), ...(split.length > 0 ? { split } : {}), ...(blobs.length > 0 ? { blobs } : {}) };
+  /** Drops the rows gathered so far: the next piece starts empty. */
+  const startPiece = () => {
     chunk = [];
     split = [];
     blobs = [];
-    return fields;
-  };
-  /** Sends the rows gathered so far (and which of their texts follow in parts) and starts a new piece. */
-  const sendRows = async () => {
-    await sendAndWait({ id, ...piece() });
     chunkBytes = 0;
   };
+  /** The rows gathered so far as a {@link RowsMessage}'s fields; starts a new piece. */
+  const piece = () => {
+    const fields = { rows: JSON.stringify(chunk), ...(split.length > 0 ? { split } : {}), ...(blobs.length > 0 ? { blobs } : {}) };
+    startPiece();
+    return fields;
+  };
+  /** Sends the rows gathered so far (and which of their cells follow apart). */
+  const sendRows = () => sendAndWait({ id, ...piece() });
   try {
     refusePathQueries(msg.sql);
     let stmt = prepareReadOnly(db, wrap(msg.sql));
@@ -419,8 +421,7 @@ async function runQuery(db, msg) {
       }
       rowCount++;
       scrubPaths(row);
-      /** This row's blobs, by column (indexed once the row's place in a piece is known). */
-      /** @type {[number, Uint8Array][] | undefined} */
+      /** @type {[number, Uint8Array][] | undefined} This row's blobs, by column (indexed once the row's place in a piece is known). */
       let rowBlobs;
       for (let c = 0; c < row.length; c++) {
         const v = row[c];
@@ -451,9 +452,7 @@ async function runQuery(db, msg) {
     const retire = bytes > BIG_ANSWER_BYTES && keptMemory();
     send({ id, ok: true, columns, ...piece(), cpuMs: cpuMs(), ...(retire ? { retire } : {}) });
   } catch (err) {
-    chunk = [];
-    split = [];
-    blobs = [];
+    startPiece();
     const e = toQueryError(err);
     const retire = (bytes > BIG_ANSWER_BYTES || e.status === 413) && keptMemory();
     send({ id, ok: false, status: e.status, message: e.message, cpuMs: cpuMs(), ...(retire ? { retire } : {}) });
