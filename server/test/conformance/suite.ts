@@ -488,6 +488,10 @@ export function backendConformance(name: string, make: () => Promise<Conformance
         expect((await db().sql('SELECT 1 AS one, ? AS two', { args: ['x'], timeoutMs: 500 })).records).toEqual([{ fields: { one: 1, two: 'x' } }]);
       });
 
+      it("answers non-finite reals (SQLite's Inf, NaN) as null, as Grist's JSON answer does", async () => {
+        expect((await db().sql('SELECT 1e999 AS x, -1e999 AS y, 0.0/0 AS z')).records).toEqual([{ fields: { x: null, y: null, z: null } }]);
+      });
+
       it('refuses anything but one SELECT, and reports SQLite errors', async () => {
         await expectGristError(db().sql('DELETE FROM Foo'), 400, 'only select statements are supported');
         await expectGristError(db().sql('SELECT * FROM NoSuchTable'), 400, 'SQLITE_ERROR: no such table: NoSuchTable');
